@@ -1,0 +1,10 @@
+// Shared Jest settings for every workspace; each workspace's jest.config.js names itself and spreads this.
+const { basename } = require('node:path');
+
+module.exports = (dir) => ({
+  displayName: basename(dir),
+  rootDir: dir,
+  testEnvironment: 'node',
+  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  transform: { '^.+\\.ts$': '@swc/jest' },
+});

@@ -1,0 +1,22 @@
+import { z } from 'zod';
+
+/* Probes every service answers: `GET /health/live` and `GET /health/ready` (503 when unready). */
+
+/** `GET /health/live`: the process runs. Loose so a service may add e.g. its name or uptime. */
+export const LivenessResponse = z.looseObject({ status: z.literal('live') });
+export type LivenessResponse = z.infer<typeof LivenessResponse>;
+
+/** The outcome of probing one dependency; `error` only when it failed. */
+export const ReadinessCheckResult = z.strictObject({
+  ok: z.boolean(),
+  latencyMs: z.number().nonnegative(),
+  error: z.string().optional(),
+});
+export type ReadinessCheckResult = z.infer<typeof ReadinessCheckResult>;
+
+/** `GET /health/ready`: `ready` only when every check is ok; keyed by dependency name (postgres, redis…). */
+export const ReadinessResponse = z.strictObject({
+  status: z.enum(['ready', 'unready']),
+  checks: z.record(z.string(), ReadinessCheckResult),
+});
+export type ReadinessResponse = z.infer<typeof ReadinessResponse>;

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { IsoDateTime, NonNegativeInt, PositiveInt, UserId } from '../primitives';
+
+/*
+ * Queue-gateway routes: POST /queue/tokens, GET|DELETE /queue/tokens/me, GET /queue/stats.
+ * Request objects are strict (unknown keys → 400): API.md asks for unknown fields to be rejected, and a
+ * misspelt key silently ignored is worse than a clear 400.
+ */
+
+/** A queue token is either still in line or admitted (holding one of the limited active slots). */
+export const QueueTokenStatus = z.enum(['WAITING', 'ACTIVE']);
+export type QueueTokenStatus = z.infer<typeof QueueTokenStatus>;
+
+/** The opaque token the gateway hands out; its format is the gateway's business, only its size is bounded. */
+export const QueueToken = z.string().min(1).max(256);
+
+/** `POST /queue/tokens` body. */
+export const IssueTokenRequest = z.strictObject({ userId: UserId });
+export type IssueTokenRequest = z.infer<typeof IssueTokenRequest>;
+
+/**
+ * `position` is 1-based among waiting users and 0 once active (API.md); enforcing that pairing here
+ * lets contract tests catch a gateway answering with a status and a position from different snapshots.
+ */
+function positionMatchesStatus(value: { status: QueueTokenStatus; position: number }): boolean {
+  return value.status === 'ACTIVE' ? value.position === 0 : value.position >= 1;
+}
+const POSITION_RULE = {
+  error: 'position must be 0 when ACTIVE and 1 or more when WAITING',
+  path: ['position'],
+};
+
+/** `POST /queue/tokens` answer: `201` for a new place, `200` with the same token for a user already in line. */
+export const IssueTokenResponse = z
+  .strictObject({
+    token: QueueToken,
+    status: QueueTokenStatus,
+    position: NonNegativeInt,
+    estimatedWaitSeconds: NonNegativeInt,
+  })
+  .refine(positionMatchesStatus, POSITION_RULE);
+export type IssueTokenResponse = z.infer<typeof IssueTokenResponse>;
+
+/** `GET /queue/tokens/me` answer. `expiresAt` is when the token (or its active slot) lapses, if it does. */
+export const TokenStatusResponse = z
+  .strictObject({
+    status: QueueTokenStatus,
+    position: NonNegativeInt,
+    estimatedWaitSeconds: NonNegativeInt,
+    expiresAt: IsoDateTime.nullable(),
+  })
+  .refine(positionMatchesStatus, POSITION_RULE);
+export type TokenStatusResponse = z.infer<typeof TokenStatusResponse>;
+
+/** `GET /queue/stats` answer; loose because API.md lets the gateway add fields (e.g. breaker state). */
+export const QueueStatsResponse = z.looseObject({
+  waiting: NonNegativeInt,
+  active: NonNegativeInt,
+  maxActive: PositiveInt,
+});
+export type QueueStatsResponse = z.infer<typeof QueueStatsResponse>;

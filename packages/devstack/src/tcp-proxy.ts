@@ -1,0 +1,63 @@
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A TCP proxy a test owns in front of a shared server (e.g. the machine's Postgres): cutting it makes
+ * the dependency "gone" for the service under test without touching the shared server itself.
+ */
+export interface TcpProxy {
+  port: number;
+  /** Drops every open connection and refuses new ones. */
+  cut(): Promise<void>;
+  /** Accepts connections again on the same port. */
+  restore(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
+  const sockets = new Set<Socket>();
+  const track = (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  };
+  const makeServer = () =>
+    createServer((client) => {
+      const upstream = createConnection({ port: targetPort, host: targetHost });
+      track(client);
+      track(upstream);
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+  const listenOn = (server: Server, port: number) =>
+    new Promise<number>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+    });
+  const stop = (server: Server) =>
+    new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    });
+
+  let server = makeServer();
+  const port = await listenOn(server, 0);
+  let listening = true;
+  return {
+    port,
+    cut: async () => {
+      if (listening) await stop(server);
+      listening = false;
+    },
+    restore: async () => {
+      if (listening) return;
+      server = makeServer();
+      await listenOn(server, port);
+      listening = true;
+    },
+    close: async () => {
+      if (listening) await stop(server);
+      listening = false;
+    },
+  };
+}

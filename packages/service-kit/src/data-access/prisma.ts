@@ -1,0 +1,39 @@
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { ReadinessCheck } from '../health/readiness';
+
+/** The constructor shape every service's generated Prisma client has. */
+export type PrismaClientClass<T> = new (options: { adapter: PrismaPg }) => T;
+
+export interface PrismaOptions {
+  databaseUrl: string;
+  /** The service's own Postgres schema (booking, payment, …). */
+  schema: string;
+  /** Connections in this process's pool. */
+  poolSize?: number;
+}
+
+/**
+ * Builds a service's Prisma client on the pg driver adapter, pinned to its own schema.
+ * The adapter ignores `?schema=` in the URL, so the schema is passed both as the session's search_path
+ * (raw SQL) and as the adapter's schema option (generated queries).
+ */
+export function createPrismaClient<T>(Client: PrismaClientClass<T>, options: PrismaOptions): T {
+  const url = new URL(options.databaseUrl);
+  url.searchParams.delete('schema');
+  const adapter = new PrismaPg(
+    {
+      connectionString: url.toString(),
+      options: `-c search_path="${options.schema}"`,
+      max: options.poolSize ?? 10,
+      // Fail fast instead of queueing forever when Postgres is gone; the request gets a clean error.
+      connectionTimeoutMillis: 5_000,
+    },
+    { schema: options.schema },
+  );
+  return new Client({ adapter });
+}
+
+/** Readiness: one round trip to Postgres through the service's own pool. */
+export function prismaReadiness(prisma: { $queryRawUnsafe: (sql: string) => Promise<unknown> }): ReadinessCheck {
+  return { name: 'postgres', check: () => prisma.$queryRawUnsafe('SELECT 1') };
+}

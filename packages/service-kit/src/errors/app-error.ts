@@ -1,0 +1,22 @@
+import { ErrorHttpStatus, type ErrorCode } from '@ticketing/contracts';
+
+/**
+ * The one error type services throw on purpose. The string `code` is what crosses process boundaries
+ * (HTTP bodies, logs, other services); `instanceof` does not survive a hop, the code does.
+ */
+export class AppError extends Error {
+  override readonly name = 'AppError';
+  readonly httpStatus: number;
+  /** Extra response headers, e.g. Retry-After on a 503 or 429. */
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options: { httpStatus?: number; cause?: unknown; headers?: Record<string, string> } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.httpStatus = options.httpStatus ?? ErrorHttpStatus[code];
+    this.headers = options.headers ?? {};
+  }
+}

@@ -1,0 +1,38 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+
+export interface RunningServer {
+  server: Server;
+  port: number;
+  url: string;
+  /** Stops accepting connections, lets in-flight requests finish, then drops idle keep-alive sockets. */
+  close: () => Promise<void>;
+}
+
+/** Starts listening; resolves once the port is bound (port 0 picks a free one, as tests do). */
+export function listen(app: Express, port: number, host: string): Promise<RunningServer> {
+  const server = createServer(app);
+  // Longer than a typical load balancer's idle timeout so it, not us, closes idle connections.
+  server.keepAliveTimeout = 65_000;
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const bound = (server.address() as AddressInfo).port;
+      let closing: Promise<void> | undefined;
+      resolve({
+        server,
+        port: bound,
+        url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}`,
+        close: () => {
+          closing ??= new Promise<void>((done, fail) => {
+            server.close((error) => (error ? fail(error) : done()));
+            server.closeIdleConnections();
+          });
+          return closing;
+        },
+      });
+    });
+  });
+}

@@ -1,0 +1,55 @@
+import type { Express } from 'express';
+import type { Redis } from 'ioredis';
+import type { Kafka } from 'kafkajs';
+import type { ReadinessCheck } from '../health/readiness';
+import { createPrismaClient, prismaReadiness, type PrismaClientClass } from '../data-access/prisma';
+import { closeRedis, createRedisClient, redisReadiness } from '../data-access/redis';
+import { createKafka, kafkaReadiness } from '../data-access/kafka';
+import { listen, type RunningServer } from '../http/server';
+import type { ServiceRuntime } from './run-service';
+
+/**
+ * Each opener creates a client, registers its shutdown step and returns its readiness check, so that a
+ * service's main.ts reads as the list of what it depends on.
+ */
+type Runtime = Pick<ServiceRuntime<unknown>, 'logger' | 'shutdown'>;
+
+interface PrismaLike {
+  $disconnect(): Promise<void>;
+  $queryRawUnsafe(sql: string): Promise<unknown>;
+}
+
+export function openPostgres<T extends PrismaLike>(
+  runtime: Runtime,
+  Client: PrismaClientClass<T>,
+  config: { DATABASE_URL: string; DATABASE_SCHEMA: string; DATABASE_POOL_SIZE: number },
+): { prisma: T; readiness: ReadinessCheck } {
+  const prisma = createPrismaClient(Client, {
+    databaseUrl: config.DATABASE_URL,
+    schema: config.DATABASE_SCHEMA,
+    poolSize: config.DATABASE_POOL_SIZE,
+  });
+  runtime.shutdown.add('postgres', () => prisma.$disconnect());
+  return { prisma, readiness: prismaReadiness(prisma) };
+}
+
+export function openRedis(runtime: Runtime, url: string): { redis: Redis; readiness: ReadinessCheck } {
+  const redis = createRedisClient(url, runtime.logger);
+  runtime.shutdown.add('redis', () => closeRedis(redis));
+  return { redis, readiness: redisReadiness(redis) };
+}
+
+export function openKafka(runtime: Runtime, clientId: string, brokers: string[]): { kafka: Kafka; readiness: ReadinessCheck } {
+  const kafka = createKafka({ clientId, brokers, logger: runtime.logger });
+  const admin = kafka.admin();
+  runtime.shutdown.add('kafka-admin', () => admin.disconnect());
+  return { kafka, readiness: kafkaReadiness(admin) };
+}
+
+/** Listens and registers the HTTP server to close first on shutdown (it was added last). */
+export async function serveHttp(runtime: Runtime, app: Express, config: { PORT: number; HOST: string }): Promise<RunningServer> {
+  const server = await listen(app, config.PORT, config.HOST);
+  runtime.shutdown.add('http', server.close);
+  runtime.logger.info({ url: server.url }, 'listening');
+  return server;
+}

@@ -1,0 +1,46 @@
+import type { Logger } from 'pino';
+import { createLogger } from '../logger/logger';
+import { ShutdownManager } from './shutdown';
+
+/** The settings `runService` itself needs from a service's parsed config. */
+export interface RuntimeConfig {
+  LOG_LEVEL: string;
+  SHUTDOWN_TIMEOUT_MS: number;
+}
+
+export interface ServiceRuntime<C> {
+  config: C;
+  logger: Logger;
+  shutdown: ShutdownManager;
+}
+
+/**
+ * The body of every `main.ts`: parse the config (a bad value stops the process with a readable
+ * message), build the logger and a shutdown manager listening for SIGTERM/SIGINT, then start the
+ * service. A failed start-up is logged, closes whatever was already opened, and exits non-zero.
+ */
+export async function runService<C extends RuntimeConfig>(
+  service: string,
+  loadConfig: () => C,
+  start: (runtime: ServiceRuntime<C>) => Promise<void>,
+): Promise<void> {
+  let config: C;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    createLogger({ service }).fatal(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  }
+  const logger = createLogger({ service, level: config.LOG_LEVEL });
+  const shutdown = new ShutdownManager(logger, config.SHUTDOWN_TIMEOUT_MS);
+  shutdown.listenForSignals();
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
+  try {
+    await start({ config, logger, shutdown });
+    logger.info('service started');
+  } catch (error) {
+    logger.fatal({ err: error }, 'service failed to start');
+    await shutdown.shutdown('start-up failure');
+    process.exit(1);
+  }
+}

@@ -1,0 +1,56 @@
+import type { Logger } from 'pino';
+
+interface Handler {
+  name: string;
+  close: () => Promise<unknown> | unknown;
+}
+
+/**
+ * Named shutdown steps run once, in reverse order of registration (so the HTTP server stops taking
+ * requests before the clients it uses are closed). Each step is bounded by the overall timeout.
+ */
+export class ShutdownManager {
+  private readonly handlers: Handler[] = [];
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly timeoutMs = 10_000,
+  ) {}
+
+  add(name: string, close: Handler['close']): void {
+    this.handlers.push({ name, close });
+  }
+
+  /** Runs every handler once; later calls return the same promise. Never throws: failures are logged. */
+  shutdown(reason: string): Promise<void> {
+    this.running ??= this.runHandlers(reason);
+    return this.running;
+  }
+
+  /** SIGTERM/SIGINT start the shutdown; the process exits 0 when it completes, 1 if it timed out. */
+  listenForSignals(exit: (code: number) => void = (code) => process.exit(code)): void {
+    const onSignal = (signal: NodeJS.Signals) => {
+      const timer = setTimeout(() => {
+        this.logger.error({ signal }, 'shutdown timed out');
+        exit(1);
+      }, this.timeoutMs);
+      timer.unref();
+      void this.shutdown(signal).then(() => exit(0));
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  }
+
+  private async runHandlers(reason: string): Promise<void> {
+    this.logger.info({ reason }, 'shutting down');
+    for (const handler of [...this.handlers].reverse()) {
+      try {
+        await handler.close();
+        this.logger.info({ step: handler.name }, 'closed');
+      } catch (error) {
+        this.logger.error({ err: error, step: handler.name }, 'shutdown step failed');
+      }
+    }
+  }
+}

@@ -1,0 +1,51 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from '@jest/globals';
+import { createLogger, currentCorrelationId, runWithCorrelationId } from '../src';
+
+function capture() {
+  const lines: Record<string, unknown>[] = [];
+  const destination = new PassThrough();
+  destination.on('data', (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+  });
+  return { logger: createLogger({ service: 'svc', destination }), lines };
+}
+
+const flush = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('createLogger', () => {
+  it('when logging inside a correlation context, then every line carries the service and that id, across awaits', async () => {
+    const { logger, lines } = capture();
+
+    await runWithCorrelationId('corr-1', async () => {
+      logger.info('before');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      logger.child({ component: 'inner' }).info('after');
+    });
+    logger.info('outside');
+    await flush();
+
+    expect(lines.map((l) => [l.msg, l.service, l.correlationId])).toEqual([
+      ['before', 'svc', 'corr-1'],
+      ['after', 'svc', 'corr-1'],
+      ['outside', 'svc', undefined],
+    ]);
+  });
+
+  it('when no correlation id is given, then one is generated for the context', () => {
+    const id = runWithCorrelationId(undefined, () => currentCorrelationId());
+
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('when a logged object holds tokens, secrets or credential headers, then they are redacted', async () => {
+    const { logger, lines } = capture();
+
+    logger.info({ token: 'tok-1', user: { token: 'tok-2', password: 'pw-3' }, headers: { authorization: 'Bearer b-4', 'x-queue-token': 'q-5' } }, 'sensitive');
+    await flush();
+    const text = JSON.stringify(lines);
+
+    for (const secret of ['tok-1', 'tok-2', 'pw-3', 'b-4', 'q-5']) expect(text).not.toContain(secret);
+    expect(text).toContain('[redacted]');
+  });
+});

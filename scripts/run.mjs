@@ -1,0 +1,164 @@
+#!/usr/bin/env node
+// The root commands (`npm start`, `npm test`, `npm run infra:*`, `npm run db:*`). Plain Node with no
+// dependencies, because on a fresh clone it runs before anything is installed.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const SERVICES = [
+  { name: 'queue-gateway', port: 8080, schema: 'queue_gateway' },
+  { name: 'booking', port: 8081, schema: 'booking' },
+  { name: 'payment', port: 8082, schema: 'payment' },
+  { name: 'dataplatform-sink', port: 8083, schema: 'dataplatform_sink' },
+];
+const baseEnv = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' };
+const log = (msg) => process.stderr.write(`[run] ${msg}\n`);
+
+function run(command, args, env = baseEnv) {
+  const result = spawnSync(command, args, { cwd: root, env, stdio: 'inherit' });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status ?? result.signal})`);
+}
+
+/** `npm ci` when node_modules is missing or older than the lock file; a no-op otherwise. */
+function ensureInstalled() {
+  const marker = join(root, 'node_modules/.package-lock.json');
+  const lock = join(root, 'package-lock.json');
+  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
+  log('installing dependencies (npm ci)');
+  run('npm', ['ci', '--no-audit', '--no-fund']);
+}
+
+function build() {
+  run('npx', ['turbo', 'run', 'build', '--output-logs=errors-only']);
+}
+
+/** Starts the infrastructure; returns the env services need and what this call started. */
+function infraUp(env) {
+  const result = spawnSync('node', [join(root, 'packages/devstack/dist/cli.js'), 'up', '--json'], {
+    cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error('infrastructure did not start (see the [infra] lines above)');
+  return JSON.parse(result.stdout.trim().split('\n').pop());
+}
+
+function infraStop(started, env) {
+  if (started.length) spawnSync('node', [join(root, 'packages/devstack/dist/cli.js'), 'stop', ...started], { cwd: root, env, stdio: 'inherit' });
+}
+
+function migrate(env) {
+  run('node', [join(root, 'packages/prisma-migrate/dist/cli.js'), 'deploy', ...SERVICES.map((s) => `services/${s.name}`)], env);
+}
+
+/** Brings up infra and migrations, runs `body(env)`, and always stops what it started. */
+async function withInfra(defaults, body) {
+  ensureInstalled();
+  build();
+  const upEnv = { ...baseEnv, ...defaults, ...pick(process.env, Object.keys(defaults)) };
+  const stack = infraUp(upEnv);
+  const env = { ...upEnv, ...stack.env };
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    infraStop(stack.started, env);
+  };
+  try {
+    migrate(env);
+    return await body(env, stop);
+  } finally {
+    stop();
+  }
+}
+
+const pick = (source, keys) => Object.fromEntries(keys.filter((k) => source[k] !== undefined).map((k) => [k, source[k]]));
+
+async function test(args) {
+  // Tests get their own database, so a run never touches the data `npm start` shows.
+  return withInfra({ DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/ticketing_test' }, async (env) => {
+    const jest = spawnSync('npx', ['jest', ...args], { cwd: root, env: { ...env, NODE_ENV: 'test' }, stdio: 'inherit' });
+    return jest.status ?? 1;
+  });
+}
+
+/** Loads catalogue data into booking's schema (idempotent); no options = the small demo catalogue. */
+function seed(env, args = []) {
+  run('node', [join(root, 'services/booking/dist/entry-points/cli/seed.js'), ...args], { ...env, DATABASE_SCHEMA: 'booking' });
+}
+
+async function start() {
+  return withInfra({}, (env, stopInfra) => new Promise((resolve) => {
+    seed(env);
+    const children = SERVICES.map((service) => {
+      const child = spawn('node', ['dist/main.js'], {
+        cwd: join(root, 'services', service.name),
+        env: { ...env, PORT: String(service.port), DATABASE_SCHEMA: service.schema },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      for (const stream of [child.stdout, child.stderr]) prefixLines(stream, service.name);
+      child.on('exit', (code, signal) => {
+        log(`${service.name} exited (${signal ?? code})`);
+        if (!shuttingDown) shutdown(`${service.name} stopped`);
+      });
+      return child;
+    });
+    let shuttingDown = false;
+    const shutdown = async (reason) => {
+      if (shuttingDown) return;
+      shuttingDown = true;
+      log(`stopping (${reason})`);
+      await Promise.all(children.map((child) => new Promise((done) => {
+        if (child.exitCode !== null || child.signalCode !== null) return done();
+        child.once('exit', done);
+        child.kill('SIGTERM');
+      })));
+      stopInfra();
+      resolve(reason === 'SIGINT' || reason === 'SIGTERM' ? 0 : 1);
+    };
+    process.on('SIGINT', () => shutdown('SIGINT'));
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    log(`gateway http://127.0.0.1:8080 · booking :8081 · payment :8082 · sink :8083 — Ctrl-C stops everything this command started`);
+  }));
+}
+
+function prefixLines(stream, name) {
+  let buffered = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk) => {
+    const lines = (buffered + chunk).split('\n');
+    buffered = lines.pop();
+    for (const line of lines) process.stdout.write(`${name.padEnd(17)} | ${line}\n`);
+  });
+}
+
+async function main([command, ...args]) {
+  switch (command) {
+    case 'test':
+      return test(args);
+    case 'start':
+      return start();
+    case 'infra':
+      ensureInstalled();
+      build();
+      run('node', [join(root, 'packages/devstack/dist/cli.js'), ...args]);
+      return 0;
+    case 'migrate':
+      return withInfra({}, () => 0);
+    case 'seed':
+      return withInfra({}, (env) => {
+        seed(env, args);
+        return 0;
+      });
+    default:
+      throw new Error(`unknown command "${command}"`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error) => {
+    log(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  },
+);
