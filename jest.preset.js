@@ -7,4 +7,6 @@ module.exports = (dir) => ({
   testEnvironment: 'node',
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   transform: { '^.+\\.ts$': '@swc/jest' },
+  // Prisma's generated client imports its siblings as './x.js' while the sources are './x.ts'.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
 });

@@ -30,7 +30,9 @@ function ensureInstalled() {
   run('npm', ['ci', '--no-audit', '--no-fund']);
 }
 
-function build() {
+/** Installs what is missing and builds every workspace (turbo's cache makes a second build quick). */
+function prepare() {
+  ensureInstalled();
   run('npx', ['turbo', 'run', 'build', '--output-logs=errors-only']);
 }
 
@@ -53,8 +55,6 @@ function migrate(env) {
 
 /** Brings up infra and migrations, runs `body(env)`, and always stops what it started. */
 async function withInfra(defaults, body) {
-  ensureInstalled();
-  build();
   const upEnv = { ...baseEnv, ...defaults, ...pick(process.env, Object.keys(defaults)) };
   const stack = infraUp(upEnv);
   const env = { ...upEnv, ...stack.env };
@@ -76,6 +76,9 @@ const pick = (source, keys) => Object.fromEntries(keys.filter((k) => source[k] !
 
 async function test(args) {
   // Tests get their own database, so a run never touches the data `npm start` shows.
+  prepare();
+  // Jest strips types without checking them: type-check tests and sources first.
+  run('npx', ['turbo', 'run', 'typecheck', '--output-logs=errors-only']);
   return withInfra({ DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/ticketing_test' }, async (env) => {
     const jest = spawnSync('npx', ['jest', ...args], { cwd: root, env: { ...env, NODE_ENV: 'test' }, stdio: 'inherit' });
     return jest.status ?? 1;
@@ -88,6 +91,7 @@ function seed(env, args = []) {
 }
 
 async function start() {
+  prepare();
   return withInfra({}, (env, stopInfra) => new Promise((resolve) => {
     seed(env);
     const children = SERVICES.map((service) => {
@@ -139,13 +143,14 @@ async function main([command, ...args]) {
     case 'start':
       return start();
     case 'infra':
-      ensureInstalled();
-      build();
+      prepare();
       run('node', [join(root, 'packages/devstack/dist/cli.js'), ...args]);
       return 0;
     case 'migrate':
+      prepare();
       return withInfra({}, () => 0);
     case 'seed':
+      prepare();
       return withInfra({}, (env) => {
         seed(env, args);
         return 0;
