@@ -1,13 +1,14 @@
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { runningLocal, settingsFromEnv, stackUp, stopStarted } from './stack';
+import { dropDatabase } from './postgres';
+import { redactPassword, runningLocal, settingsFromEnv, stackUp, stopStarted } from './stack';
 
 /**
  * `devstack up [--json]`   start what is missing (prints the env services need; with --json, a machine-readable line)
  * `devstack stop <name>…`  stop the named components (what an earlier `up` reported as started)
  * `devstack down`          stop every project-owned local server
  * `devstack status`        list the project-owned local servers that run
- * `devstack reset`         stop them and delete their data (Redis AOF, Kafka logs)
+ * `devstack reset`         stop them and delete their data (Redis AOF, Kafka logs) and the project's database
  */
 async function main(argv: string[]): Promise<void> {
   const root = resolve(__dirname, '../../..');
@@ -35,6 +36,8 @@ async function main(argv: string[]): Promise<void> {
       await stopStarted(settings, runningLocal(settings), log);
       rmSync(settings.stateDir, { recursive: true, force: true });
       log(`removed ${settings.stateDir}`);
+      await dropDatabase(settings.databaseUrl);
+      log(`dropped the database of ${redactPassword(settings.databaseUrl)}`);
       return;
     default:
       throw new Error(`usage: devstack up [--json] | stop <component>… | down | status | reset (got "${command ?? ''}")`);

@@ -6,6 +6,24 @@ import { isPortOpen } from './process';
  * server in local mode). Each service then creates its own schema through its migrations.
  */
 export async function ensureDatabase(databaseUrl: string): Promise<void> {
+  await withMaintenanceConnection(databaseUrl, async (client, database) => {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (!rowCount) {
+      await client.query(`CREATE DATABASE "${database}"`).catch((error: { code?: string }) => {
+        // Another process created it between our check and our create.
+        if (error.code !== '42P04') throw error;
+      });
+    }
+  });
+}
+
+/** Drops the project's database (for `devstack reset`); the next start creates and migrates it afresh. */
+export async function dropDatabase(databaseUrl: string): Promise<void> {
+  await withMaintenanceConnection(databaseUrl, (client, database) => client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
+}
+
+/** Runs `fn` on a connection to the server's `postgres` database, with the validated target database name. */
+async function withMaintenanceConnection(databaseUrl: string, fn: (client: Client, database: string) => Promise<unknown>): Promise<void> {
   const url = new URL(databaseUrl);
   const port = Number(url.port || 5432);
   if (!(await isPortOpen(port, url.hostname))) {
@@ -22,13 +40,7 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
   const client = new Client({ connectionString: admin.toString() });
   await client.connect();
   try {
-    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-    if (!rowCount) {
-      await client.query(`CREATE DATABASE "${database}"`).catch((error: { code?: string }) => {
-        // Another process created it between our check and our create.
-        if (error.code !== '42P04') throw error;
-      });
-    }
+    await fn(client, database);
   } finally {
     await client.end();
   }

@@ -62,7 +62,12 @@ export async function stackUp(s: StackSettings, log: (msg: string) => void): Pro
     log('docker engine found: starting postgres, redis and kafka with infra/docker-compose.yml');
     composeUp(s.root);
     const started = ['postgres', 'redis', 'kafka'].filter((name) => !before.includes(name));
-    return { mode: 'docker', env: COMPOSE_ENV, started: started.map((name) => `docker:${name}`) };
+    // Same database name as asked for (npm test uses its own), on the container's Postgres.
+    const databaseUrl = new URL(COMPOSE_ENV.DATABASE_URL);
+    databaseUrl.pathname = new URL(s.databaseUrl).pathname;
+    await ensureDatabase(databaseUrl.toString());
+    const env = { ...COMPOSE_ENV, DATABASE_URL: databaseUrl.toString() };
+    return { mode: 'docker', env, started: started.map((name) => `docker:${name}`) };
   }
 
   const started: string[] = [];
