@@ -1,22 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { ensureKafkaJars, ensureTopics, startKafkaBroker, type KafkaBrokerOptions } from '../src/kafka-broker';
 import { isAlive, isPortOpen, stopProcess } from '../src/process';
-
-/** A port nobody listens on right now (the OS picks it; closed again before the broker binds it). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../src/testing/free-port';
 
 // A cold cache downloads ~46 MB of jars with mvn before the first start.
 jest.setTimeout(300_000);
