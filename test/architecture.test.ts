@@ -4,12 +4,17 @@ import { describe, expect, it } from '@jest/globals';
 
 /**
  * The rooms of every service (STYLE.md): domain code holds the rules and knows no infrastructure;
- * only data-access talks to Prisma, Redis, Kafka or BullMQ; services never import each other.
+ * only data-access talks to Prisma, Redis or Postgres, while Kafka consumers and BullMQ workers (entry
+ * points that receive messages and jobs) may also use their client; services never import each other.
  */
 const root = join(__dirname, '..');
 const services = readdirSync(join(root, 'services'));
 const INFRASTRUCTURE = /^(express|@prisma\/[\w-]+|ioredis|kafkajs|bullmq|opossum|pg)(\/|$)/;
 const DATA_ACCESS_ONLY = /^(@prisma\/[\w-]+|ioredis|kafkajs|bullmq|pg)(\/|$)/;
+/** Entry points that receive from a client library may import that library. */
+const ENTRY_POINT_CLIENTS: Record<string, RegExp> = { 'entry-points/kafka/': /^kafkajs(\/|$)/, 'entry-points/jobs/': /^bullmq(\/|$)/ };
+const allowedInEntryPoint = (file: string, spec: string) =>
+  Object.entries(ENTRY_POINT_CLIENTS).some(([dir, lib]) => file.startsWith(dir) && lib.test(spec));
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -42,8 +47,8 @@ describe('service architecture', () => {
     expect(found).toEqual([]);
   });
 
-  it('when code outside data-access imports, then never Prisma, ioredis, kafkajs, BullMQ or pg directly', () => {
-    const found = violations((file, spec) => !file.startsWith('data-access/') && DATA_ACCESS_ONLY.test(spec));
+  it('when code outside data-access imports, then never Prisma, ioredis or pg, and kafkajs/BullMQ only in their entry points', () => {
+    const found = violations((file, spec) => !file.startsWith('data-access/') && DATA_ACCESS_ONLY.test(spec) && !allowedInEntryPoint(file, spec));
 
     expect(found).toEqual([]);
   });
@@ -57,6 +62,7 @@ describe('service architecture', () => {
   it('when the rules are applied to a known bad import, then they catch it', () => {
     expect(['@prisma/client', 'express', 'ioredis', 'kafkajs/x', 'zod', 'pgx'].map((s) => INFRASTRUCTURE.test(s))).toEqual([true, true, true, true, false, false]);
     expect(['@prisma/adapter-pg', 'bullmq', '@ticketing/service-kit'].map((s) => DATA_ACCESS_ONLY.test(s))).toEqual([true, true, false]);
+    expect([allowedInEntryPoint('entry-points/jobs/x.ts', 'bullmq'), allowedInEntryPoint('entry-points/http/x.ts', 'bullmq'), allowedInEntryPoint('entry-points/kafka/x.ts', 'ioredis')]).toEqual([true, false, false]);
     expect(imports(join(__dirname, 'architecture.test.ts'))).toEqual(['node:fs', 'node:path', '@jest/globals']);
   });
 });

@@ -14,3 +14,4 @@ export * from './http/health';
 export * from './http/sink';
 export * from './events/topics';
 export * from './events/payment-completed';
+export * from './http/internal';

@@ -4,6 +4,7 @@ export * from './logger/request-context';
 export * from './errors/app-error';
 export * from './errors/error-handler';
 export * from './http/request-id';
+export * from './http/internal-auth';
 export * from './http/validate';
 export * from './http/create-app';
 export * from './http/server';

@@ -1,13 +1,26 @@
-import type { Express } from 'express';
-import { createServiceApp, type Logger, type ReadinessCheck, type Registry } from '@ticketing/service-kit';
+import express, { type Express } from 'express';
+import { createServiceApp, requireInternalCredential, type Logger, type ReadinessCheck, type Registry } from '@ticketing/service-kit';
+import type { BookingMetrics } from './data-access/booking.metrics';
+import type { PrismaCatalogueReader } from './data-access/catalogue.repository';
+import type { ReservationService } from './domain/reservation.service';
+import { catalogueRoutes } from './entry-points/http/catalogue.routes';
+import { internalRoutes } from './entry-points/http/internal.routes';
+import { reservationRoutes } from './entry-points/http/reservation.routes';
 
 export interface AppDependencies {
   logger: Logger;
   metrics: Registry;
   readiness: ReadinessCheck[];
+  internalToken: string;
+  catalogue: PrismaCatalogueReader;
+  reservations: ReservationService;
+  bookingMetrics: BookingMetrics;
 }
 
-/** Booking's HTTP app, built without listening (tests mount it on port 0). */
+/** Booking's HTTP app, built without listening (tests mount it on port 0). Every route but health and metrics needs the internal credential. */
 export function buildApp(deps: AppDependencies): Express {
-  return createServiceApp({ ...deps, routes: [] });
+  const routes = express.Router();
+  routes.use(requireInternalCredential(deps.internalToken));
+  routes.use(catalogueRoutes(deps.catalogue), reservationRoutes(deps.reservations, deps.bookingMetrics), internalRoutes(deps.reservations));
+  return createServiceApp({ ...deps, routes: [routes] });
 }

@@ -1,11 +1,17 @@
 import type { z } from 'zod';
-import { baseEnvSchema, connectionEnv, parseEnv, rejectDevSecretsInProduction } from '@ticketing/service-kit';
+import { baseEnvSchema, connectionEnv, env, parseEnv, rejectDevSecretsInProduction } from '@ticketing/service-kit';
 
 export const configSchema = baseEnvSchema(8081)
   .extend({
     ...connectionEnv.database('booking'),
     REDIS_URL: connectionEnv.REDIS_URL(),
     INTERNAL_TOKEN: connectionEnv.INTERNAL_TOKEN(),
+    /** How long an unpaid hold keeps its seat. */
+    HOLD_TTL_SECONDS: env.int(300, 1),
+    /** How often the sweeper releases holds whose expiry job was lost (e.g. across a restart). */
+    HOLD_SWEEP_INTERVAL_MS: env.int(5_000, 100),
+    /** Prefix of booking's BullMQ keys in Redis, so tests and several deployments never collide. */
+    JOBS_PREFIX: env.string('booking'),
   })
   .superRefine(rejectDevSecretsInProduction);
 

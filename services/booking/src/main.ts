@@ -1,12 +1,39 @@
-import { createMetricsRegistry, openPostgres, openRedis, runService, serveHttp } from '@ticketing/service-kit';
+import { closeRedis, createMetricsRegistry, openPostgres, openRedis, runService, serveHttp } from '@ticketing/service-kit';
 import { buildApp } from './app';
 import { loadConfig } from './config';
+import { createBookingMetrics, reservationEvents } from './data-access/booking.metrics';
+import { PrismaCatalogueReader } from './data-access/catalogue.repository';
 import { PrismaClient } from './data-access/generated/prisma/client';
+import { BullHoldExpiryScheduler, bullConnection } from './data-access/hold-expiry.queue';
+import { PrismaReservationStore } from './data-access/reservation.repository';
+import { ReservationService } from './domain/reservation.service';
+import { startHoldExpiryWorker, startHoldSweeper } from './entry-points/jobs/hold-expiry.jobs';
 
 void runService('booking', loadConfig, async (runtime) => {
-  const { config, logger } = runtime;
+  const { config, logger, shutdown } = runtime;
   const postgres = openPostgres(runtime, PrismaClient, config);
   const redis = openRedis(runtime, config.REDIS_URL);
-  const app = buildApp({ logger, metrics: createMetricsRegistry('booking'), readiness: [postgres.readiness, redis.readiness] });
+  const metrics = createMetricsRegistry('booking');
+  const bookingMetrics = createBookingMetrics(metrics);
+  const store = new PrismaReservationStore(postgres.prisma);
+
+  const bull = bullConnection(config.REDIS_URL);
+  shutdown.add('bullmq-connection', () => closeRedis(bull));
+  const scheduler = new BullHoldExpiryScheduler(bull, config.JOBS_PREFIX);
+  shutdown.add('hold-expiry-queue', () => scheduler.close());
+  const worker = startHoldExpiryWorker(bull, config.JOBS_PREFIX, store, bookingMetrics);
+  shutdown.add('hold-expiry-worker', () => worker.close());
+  shutdown.add('hold-sweeper', startHoldSweeper(store, config.HOLD_SWEEP_INTERVAL_MS, logger, bookingMetrics));
+
+  const reservations = new ReservationService(store, scheduler, reservationEvents(bookingMetrics, logger), config.HOLD_TTL_SECONDS);
+  const app = buildApp({
+    logger,
+    metrics,
+    readiness: [postgres.readiness, redis.readiness],
+    internalToken: config.INTERNAL_TOKEN,
+    catalogue: new PrismaCatalogueReader(postgres.prisma),
+    reservations,
+    bookingMetrics,
+  });
   await serveHttp(runtime, app, config);
 });

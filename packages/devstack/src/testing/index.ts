@@ -3,3 +3,4 @@ export * from './free-port';
 export * from './wait-for';
 export * from './service-process';
 export * from './service-suite';
+export * from './test-schema';

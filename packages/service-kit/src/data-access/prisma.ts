@@ -37,3 +37,13 @@ export function createPrismaClient<T>(Client: PrismaClientClass<T>, options: Pri
 export function prismaReadiness(prisma: { $queryRawUnsafe: (sql: string) => Promise<unknown> }): ReadinessCheck {
   return { name: 'postgres', check: () => prisma.$queryRawUnsafe('SELECT 1') };
 }
+
+/**
+ * The Postgres SQLSTATE behind a Prisma error raised through the pg driver adapter (e.g. '55P03' lock
+ * not available, '23505' unique violation), or undefined for anything else.
+ */
+export function postgresErrorCode(error: unknown): string | undefined {
+  const meta = (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } } | null)?.meta;
+  const code = meta?.driverAdapterError?.cause?.originalCode;
+  return typeof code === 'string' ? code : undefined;
+}

@@ -23,3 +23,39 @@ export async function insertCatalogue(
   }
   return { concerts: concerts.count, schedules: schedules.count, seats };
 }
+
+/** Read side of the catalogue. Each list is one query (counts by GROUP BY, never one query per row). */
+export class PrismaCatalogueReader {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  listConcerts() {
+    return this.prisma.concert.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], select: { id: true, title: true, artist: true, venue: true } });
+  }
+
+  /** Schedules of a concert with their available-seat counts; undefined when the concert does not exist. */
+  async listSchedules(concertId: string): Promise<{ id: string; startsAt: Date; availableSeats: number }[] | undefined> {
+    const [concert, rows] = await Promise.all([
+      this.prisma.concert.findUnique({ where: { id: concertId }, select: { id: true } }),
+      this.prisma.$queryRaw<{ id: string; starts_at: Date; available: number }[]>`
+        SELECT sc.id, sc.starts_at, (count(se.seat_no) FILTER (WHERE se.status = 'AVAILABLE'))::int AS available
+          FROM schedules sc LEFT JOIN seats se ON se.schedule_id = sc.id
+         WHERE sc.concert_id = ${concertId}::uuid
+         GROUP BY sc.id, sc.starts_at
+         ORDER BY sc.starts_at, sc.id`,
+    ]);
+    return concert ? rows.map((row) => ({ id: row.id, startsAt: row.starts_at, availableSeats: row.available })) : undefined;
+  }
+
+  /** Seats of a schedule in seat order, optionally of one status; undefined when the schedule does not exist. */
+  async listSeats(scheduleId: string, status?: 'AVAILABLE' | 'HELD' | 'RESERVED') {
+    const [schedule, seats] = await Promise.all([
+      this.prisma.schedule.findUnique({ where: { id: scheduleId }, select: { id: true } }),
+      this.prisma.seat.findMany({
+        where: { scheduleId, ...(status ? { status } : {}) },
+        orderBy: { seatNo: 'asc' },
+        select: { seatNo: true, price: true, status: true },
+      }),
+    ]);
+    return schedule ? seats : undefined;
+  }
+}

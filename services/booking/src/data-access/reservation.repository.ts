@@ -1,0 +1,141 @@
+import { postgresErrorCode } from '@ticketing/service-kit';
+import type { PrismaClient } from './generated/prisma/client';
+import type { ConfirmOutcome, HoldOutcome, ReleaseOutcome, ReservationRecord, ReservationStore } from '../domain/reservation';
+
+type Row = {
+  id: string;
+  user_id: string;
+  concert_id: string;
+  schedule_id: string;
+  seat_no: number;
+  price: number;
+  status: ReservationRecord['status'];
+  expires_at: Date;
+  payment_id: string | null;
+};
+
+const toRecord = (row: Row): ReservationRecord => ({
+  id: row.id,
+  userId: row.user_id,
+  concertId: row.concert_id,
+  scheduleId: row.schedule_id,
+  seatNo: row.seat_no,
+  price: row.price,
+  status: row.status,
+  expiresAt: row.expires_at,
+  paymentId: row.payment_id,
+});
+
+/** Postgres: lock_not_available, raised by NOWAIT when another transaction holds the seat row. */
+const LOCK_NOT_AVAILABLE = '55P03';
+/** Interactive transactions wait for a pooled connection under a rush instead of failing after 2 s. */
+const TX_OPTIONS = { maxWait: 15_000, timeout: 15_000 };
+
+/** Reservations and seat states in booking's schema; each transition is one conditional update. */
+export class PrismaReservationStore implements ReservationStore {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async hold(input: { userId: string; scheduleId: string; seatNo: number; holdSeconds: number }): Promise<HoldOutcome> {
+    try {
+      return await this.prisma.$transaction(async (tx) => {
+        // NOWAIT: a second buyer of the same seat gets "unavailable" at once instead of queueing on
+        // the lock (under a rush, hundreds would pile up behind one winner and exhaust the pool).
+        const seats = await tx.$queryRaw<{ status: string }[]>`
+          SELECT status FROM seats WHERE schedule_id = ${input.scheduleId}::uuid AND seat_no = ${input.seatNo} FOR UPDATE NOWAIT`;
+        if (seats.length === 0) return { kind: 'seat-not-found' } as const;
+        if (seats[0]!.status !== 'AVAILABLE') return { kind: 'unavailable' } as const;
+        await tx.$executeRaw`
+          UPDATE seats SET status = 'HELD', updated_at = now() WHERE schedule_id = ${input.scheduleId}::uuid AND seat_no = ${input.seatNo}`;
+        const rows = await tx.$queryRaw<Row[]>`
+          INSERT INTO reservations (id, user_id, schedule_id, seat_no, price, status, expires_at)
+          SELECT gen_random_uuid(), ${input.userId}, s.schedule_id, s.seat_no, s.price, 'HELD',
+                 now() + make_interval(secs => ${input.holdSeconds})
+            FROM seats s WHERE s.schedule_id = ${input.scheduleId}::uuid AND s.seat_no = ${input.seatNo}
+          RETURNING id, user_id, schedule_id, seat_no, price, status, expires_at, payment_id,
+                    (SELECT concert_id FROM schedules WHERE id = schedule_id) AS concert_id`;
+        return { kind: 'held', reservation: toRecord(rows[0]!) } as const;
+      }, TX_OPTIONS);
+    } catch (error) {
+      if (postgresErrorCode(error) === LOCK_NOT_AVAILABLE) return { kind: 'unavailable' };
+      throw error;
+    }
+  }
+
+  async findById(id: string): Promise<ReservationRecord | undefined> {
+    const rows = await this.prisma.$queryRaw<Row[]>`
+      SELECT r.id, r.user_id, s.concert_id, r.schedule_id, r.seat_no, r.price, r.status, r.expires_at, r.payment_id
+        FROM reservations r JOIN schedules s ON s.id = r.schedule_id WHERE r.id = ${id}::uuid`;
+    return rows[0] ? toRecord(rows[0]) : undefined;
+  }
+
+  async confirm(id: string, paymentId: string): Promise<ConfirmOutcome> {
+    const confirmed = await this.transition(id, (tx) => tx.$queryRaw<{ schedule_id: string; seat_no: number }[]>`
+      UPDATE reservations SET status = 'CONFIRMED', payment_id = ${paymentId}::uuid, confirmed_at = now(), updated_at = now()
+       WHERE id = ${id}::uuid AND status = 'HELD' AND expires_at > now()
+      RETURNING schedule_id, seat_no`, 'RESERVED');
+    const reservation = await this.findById(id);
+    if (!reservation) return { kind: 'not-found' };
+    if (confirmed) return { kind: 'confirmed', reservation };
+    if (reservation.status === 'CONFIRMED') {
+      return { kind: reservation.paymentId === paymentId ? 'already-confirmed' : 'paid-by-other', reservation };
+    }
+    return { kind: 'expired', reservation };
+  }
+
+  async expire(id: string): Promise<boolean> {
+    return this.transition(id, (tx) => tx.$queryRaw<{ schedule_id: string; seat_no: number }[]>`
+      UPDATE reservations SET status = 'EXPIRED', updated_at = now()
+       WHERE id = ${id}::uuid AND status = 'HELD' AND expires_at <= now()
+      RETURNING schedule_id, seat_no`, 'AVAILABLE');
+  }
+
+  async expireDue(limit: number): Promise<number> {
+    // SKIP LOCKED: several sweepers (one per instance) share the work and never wait on each other
+    // or on a hold being confirmed right now.
+    const rows = await this.prisma.$queryRaw<{ expired: bigint }[]>`
+      WITH due AS (
+        SELECT id FROM reservations WHERE status = 'HELD' AND expires_at <= now()
+         ORDER BY expires_at LIMIT ${limit} FOR UPDATE SKIP LOCKED
+      ), expired AS (
+        UPDATE reservations r SET status = 'EXPIRED', updated_at = now() FROM due WHERE r.id = due.id
+        RETURNING r.schedule_id, r.seat_no
+      ), freed AS (
+        UPDATE seats s SET status = 'AVAILABLE', updated_at = now() FROM expired e
+         WHERE s.schedule_id = e.schedule_id AND s.seat_no = e.seat_no AND s.status = 'HELD'
+        RETURNING 1
+      )
+      SELECT (SELECT count(*) FROM expired) AS expired, (SELECT count(*) FROM freed) AS freed`;
+    return Number(rows[0]?.expired ?? 0);
+  }
+
+  async release(id: string): Promise<ReleaseOutcome> {
+    const released = await this.transition(id, (tx) => tx.$queryRaw<{ schedule_id: string; seat_no: number }[]>`
+      UPDATE reservations SET status = 'CANCELLED', updated_at = now() WHERE id = ${id}::uuid AND status = 'HELD'
+      RETURNING schedule_id, seat_no`, 'AVAILABLE');
+    const reservation = await this.findById(id);
+    if (!reservation) return { kind: 'not-found' };
+    if (released) return { kind: 'released', reservation };
+    return { kind: reservation.status === 'CONFIRMED' ? 'confirmed' : 'already-released', reservation };
+  }
+
+  /**
+   * Runs one conditional update of a reservation row and, when it matched, moves its seat to
+   * `seatStatus` in the same transaction. The row lock taken by the update serialises competing
+   * transitions (expiry vs confirmation): the loser re-checks its WHERE after the winner commits.
+   */
+  private async transition(
+    id: string,
+    update: (tx: Parameters<Parameters<PrismaClient['$transaction']>[0]>[0]) => Promise<{ schedule_id: string; seat_no: number }[]>,
+    seatStatus: 'AVAILABLE' | 'RESERVED',
+  ): Promise<boolean> {
+    return this.prisma.$transaction(async (tx) => {
+      const rows = await update(tx);
+      if (rows.length === 0) return false;
+      const { schedule_id: scheduleId, seat_no: seatNo } = rows[0]!;
+      await tx.$executeRaw`
+        UPDATE seats SET status = ${seatStatus}::"SeatStatus", updated_at = now()
+         WHERE schedule_id = ${scheduleId}::uuid AND seat_no = ${seatNo}`;
+      return true;
+    }, TX_OPTIONS);
+  }
+}

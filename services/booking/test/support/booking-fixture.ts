@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { createTestSchema, type TestSchema } from '@ticketing/devstack/testing';
+import { closeRedis, createLogger, createMetricsRegistry, createPrismaClient, listen, type RunningServer } from '@ticketing/service-kit';
+import { buildApp } from '../../src/app';
+import { createBookingMetrics, reservationEvents } from '../../src/data-access/booking.metrics';
+import { insertCatalogue, PrismaCatalogueReader } from '../../src/data-access/catalogue.repository';
+import { PrismaClient } from '../../src/data-access/generated/prisma/client';
+import { BullHoldExpiryScheduler, bullConnection } from '../../src/data-access/hold-expiry.queue';
+import { PrismaReservationStore } from '../../src/data-access/reservation.repository';
+import { buildCatalogue } from '../../src/domain/demo-catalogue';
+import { ReservationService } from '../../src/domain/reservation.service';
+import { startHoldExpiryWorker } from '../../src/entry-points/jobs/hold-expiry.jobs';
+
+export const INTERNAL_TOKEN = 'booking-test-internal-token-0123456789';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6380';
+
+export interface BookingFixture {
+  url: string;
+  prisma: PrismaClient;
+  store: PrismaReservationStore;
+  scheduleIds: string[];
+  concertIds: string[];
+  /** An HTTP call as the gateway makes it: internal credential and the acting user. */
+  call: (method: string, path: string, options?: { userId?: string; body?: unknown; credential?: string | null }) => Promise<{ status: number; body: any }>;
+  close: () => Promise<void>;
+}
+
+/**
+ * Booking's real app, store, BullMQ expiry queue and worker, on a throwaway schema with a small
+ * catalogue and a BullMQ prefix of its own. `holdSeconds` is short in tests that watch holds expire.
+ */
+export async function startBooking(options: { holdSeconds?: number; seats?: number; worker?: boolean } = {}): Promise<BookingFixture> {
+  const schema: TestSchema = await createTestSchema(join(__dirname, '../..'), 'booking');
+  const prisma = createPrismaClient(PrismaClient, { databaseUrl: schema.databaseUrl, schema: schema.schema, poolSize: 10 });
+  const catalogue = buildCatalogue({ concerts: 2, schedulesPerConcert: 2, seatsPerSchedule: options.seats ?? 100 }, new Date('2027-03-01T19:00:00Z'));
+  await insertCatalogue(prisma, catalogue, options.seats ?? 100);
+
+  const logger = createLogger({ service: 'booking-test', level: 'silent' });
+  const metrics = createMetricsRegistry('booking');
+  const bookingMetrics = createBookingMetrics(metrics);
+  const store = new PrismaReservationStore(prisma);
+  const prefix = `test-booking-${randomUUID()}`;
+  const bull = bullConnection(REDIS_URL);
+  const scheduler = new BullHoldExpiryScheduler(bull, prefix);
+  const worker = options.worker === false ? undefined : startHoldExpiryWorker(bull, prefix, store, bookingMetrics);
+  const reservations = new ReservationService(store, scheduler, reservationEvents(bookingMetrics, logger), options.holdSeconds ?? 300);
+  const app = buildApp({
+    logger,
+    metrics,
+    readiness: [],
+    internalToken: INTERNAL_TOKEN,
+    catalogue: new PrismaCatalogueReader(prisma),
+    reservations,
+    bookingMetrics,
+  });
+  const server: RunningServer = await listen(app, 0, '127.0.0.1');
+
+  return {
+    url: server.url,
+    prisma,
+    store,
+    scheduleIds: catalogue.schedules.map((s) => s.id),
+    concertIds: catalogue.concerts.map((c) => c.id),
+    call: async (method, path, { userId, body, credential = INTERNAL_TOKEN } = {}) => {
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (credential !== null) headers['x-internal-token'] = credential;
+      if (userId !== undefined) headers['x-user-id'] = userId;
+      const res = await fetch(`${server.url}${path}`, { method, headers, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    },
+    close: async () => {
+      await server.close();
+      await worker?.close();
+      await scheduler.close();
+      await closeRedis(bull);
+      await prisma.$disconnect();
+      await schema.drop();
+    },
+  };
+}
