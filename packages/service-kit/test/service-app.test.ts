@@ -24,7 +24,7 @@ describe('createServiceApp', () => {
       throw new Error('secret internal detail');
     });
     const app = createServiceApp({
-      logger: createLogger({ service: 'test', destination }),
+      logger: createLogger({ service: 'test', destination, level: 'debug' }),
       metrics: createMetricsRegistry('test'),
       readiness: [{ name: 'thing', check: async () => { if (!readyAnswer) throw new Error('thing is down'); } }],
       routes: [routes],

@@ -1,4 +1,4 @@
 import { join } from 'node:path';
-import { serviceLifecycleSuite } from '@ticketing/devstack/testing';
+import { serviceLifecycleSuite } from '@ticketing/devstack/jest';
 
 serviceLifecycleSuite('booking', join(__dirname, '..'), ['postgres', 'redis']);

@@ -1,6 +1,6 @@
-// Test helpers (import from '@ticketing/devstack/testing'); kept apart so that the CLI never loads Jest.
+// Test and benchmark helpers (import from '@ticketing/devstack/testing'); Jest-only suites are in
+// '@ticketing/devstack/jest', so that benchmarks and the CLI never load Jest.
 export * from './free-port';
 export * from './wait-for';
 export * from './service-process';
-export * from './service-suite';
 export * from './test-schema';

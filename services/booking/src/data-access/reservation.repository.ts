@@ -37,24 +37,29 @@ export class PrismaReservationStore implements ReservationStore {
 
   async hold(input: { userId: string; scheduleId: string; seatNo: number; holdSeconds: number }): Promise<HoldOutcome> {
     try {
-      return await this.prisma.$transaction(async (tx) => {
-        // NOWAIT: a second buyer of the same seat gets "unavailable" at once instead of queueing on
-        // the lock (under a rush, hundreds would pile up behind one winner and exhaust the pool).
-        const seats = await tx.$queryRaw<{ status: string }[]>`
-          SELECT status FROM seats WHERE schedule_id = ${input.scheduleId}::uuid AND seat_no = ${input.seatNo} FOR UPDATE NOWAIT`;
-        if (seats.length === 0) return { kind: 'seat-not-found' } as const;
-        if (seats[0]!.status !== 'AVAILABLE') return { kind: 'unavailable' } as const;
-        await tx.$executeRaw`
-          UPDATE seats SET status = 'HELD', updated_at = now() WHERE schedule_id = ${input.scheduleId}::uuid AND seat_no = ${input.seatNo}`;
-        const rows = await tx.$queryRaw<Row[]>`
-          INSERT INTO reservations (id, user_id, schedule_id, seat_no, price, status, expires_at)
-          SELECT gen_random_uuid(), ${input.userId}, s.schedule_id, s.seat_no, s.price, 'HELD',
-                 now() + make_interval(secs => ${input.holdSeconds})
-            FROM seats s WHERE s.schedule_id = ${input.scheduleId}::uuid AND s.seat_no = ${input.seatNo}
-          RETURNING id, user_id, schedule_id, seat_no, price, status, expires_at, payment_id,
-                    (SELECT concert_id FROM schedules WHERE id = schedule_id) AS concert_id`;
-        return { kind: 'held', reservation: toRecord(rows[0]!) } as const;
-      }, TX_OPTIONS);
+      // One statement, so one implicit transaction and one round trip: lock the seat row if it is
+      // AVAILABLE (FOR UPDATE NOWAIT), mark it HELD, create the reservation. NOWAIT: a second buyer of
+      // the same seat gets "unavailable" at once instead of queueing on the lock (under a rush,
+      // hundreds would pile up behind one winner and exhaust the pool).
+      const rows = await this.prisma.$queryRaw<Row[]>`
+        WITH seat AS (
+          SELECT se.schedule_id, se.seat_no, se.price, sc.concert_id
+            FROM seats se JOIN schedules sc ON sc.id = se.schedule_id
+           WHERE se.schedule_id = ${input.scheduleId}::uuid AND se.seat_no = ${input.seatNo} AND se.status = 'AVAILABLE'
+             FOR UPDATE OF se NOWAIT
+        ), held AS (
+          UPDATE seats s SET status = 'HELD', updated_at = now() FROM seat
+           WHERE s.schedule_id = seat.schedule_id AND s.seat_no = seat.seat_no
+          RETURNING s.schedule_id
+        )
+        INSERT INTO reservations (id, user_id, schedule_id, seat_no, price, status, expires_at)
+        SELECT gen_random_uuid(), ${input.userId}, seat.schedule_id, seat.seat_no, seat.price, 'HELD', now() + make_interval(secs => ${input.holdSeconds})
+          FROM seat JOIN held ON held.schedule_id = seat.schedule_id
+        RETURNING id, user_id, schedule_id, seat_no, price, status, expires_at, payment_id,
+                  (SELECT concert_id FROM seat) AS concert_id`;
+      if (rows[0]) return { kind: 'held', reservation: toRecord(rows[0]) };
+      const exists = await this.prisma.seat.count({ where: { scheduleId: input.scheduleId, seatNo: input.seatNo } });
+      return exists ? { kind: 'unavailable' } : { kind: 'seat-not-found' };
     } catch (error) {
       if (postgresErrorCode(error) === LOCK_NOT_AVAILABLE) return { kind: 'unavailable' };
       throw error;
