@@ -1,14 +1,62 @@
 import { createMetricsRegistry, openKafka, openPostgres, openRedis, runService, serveHttp } from '@ticketing/service-kit';
 import { buildApp } from './app';
 import { loadConfig } from './config';
+import { startFallbackSync } from './data-access/fallback-sync';
+import { FallbackTokenRepository } from './data-access/fallback-token.repository';
 import { PrismaClient } from './data-access/generated/prisma/client';
+import { RedisQueueStore } from './data-access/queue.store';
+import { createTokenLookup } from './data-access/token-lookup';
+import { createUpstream } from './data-access/upstream.client';
+import { forwardRoutes } from './entry-points/http/forward.routes';
+import { queueRoutes } from './entry-points/http/queue.routes';
+import { verifyQueueToken } from './entry-points/http/verify-token.middleware';
+import { startAdmission } from './entry-points/jobs/admission.job';
+import { startPaymentCompletedConsumer } from './entry-points/kafka/payment-completed.consumer';
 
+// Shutdown steps run in reverse order of registration: HTTP stops first, the clients close last.
 void runService('queue-gateway', loadConfig, async (runtime) => {
-  const { config, logger } = runtime;
+  const { config, logger, shutdown } = runtime;
+  const metrics = createMetricsRegistry('queue-gateway');
   const postgres = openPostgres(runtime, PrismaClient, config);
   const redis = openRedis(runtime, config.REDIS_URL);
   const kafka = openKafka(runtime, 'queue-gateway', config.KAFKA_BROKERS);
-  const readiness = [postgres.readiness, redis.readiness, kafka.readiness];
-  const app = buildApp({ logger, metrics: createMetricsRegistry('queue-gateway'), readiness });
+
+  const store = new RedisQueueStore(redis.redis, { prefix: config.QUEUE_KEY_PREFIX, abandonAfterMs: config.QUEUE_ABANDON_AFTER_SECONDS * 1000 });
+  const repository = new FallbackTokenRepository(postgres.prisma);
+  const tokenLookup = createTokenLookup({
+    store,
+    repository,
+    breaker: {
+      timeoutMs: config.BREAKER_TIMEOUT_MS,
+      errorThresholdPercentage: config.BREAKER_ERROR_THRESHOLD_PERCENT,
+      volumeThreshold: config.BREAKER_VOLUME_THRESHOLD,
+      resetTimeoutMs: config.BREAKER_RESET_TIMEOUT_MS,
+    },
+    metrics,
+    logger,
+  });
+  shutdown.add('token-breaker', tokenLookup.close);
+  const sync = startFallbackSync({ redis: redis.redis, prefix: config.QUEUE_KEY_PREFIX, repository, intervalMs: config.FALLBACK_SYNC_INTERVAL_MS, logger });
+  shutdown.add('fallback-sync', sync.close);
+
+  const upstreams = { booking: createUpstream({ name: 'booking', url: config.BOOKING_URL }), payment: createUpstream({ name: 'payment', url: config.PAYMENT_URL }) };
+  shutdown.add('upstreams', () => Promise.all([upstreams.booking.close(), upstreams.payment.close()]));
+
+  const consumer = startPaymentCompletedConsumer({
+    kafka: kafka.kafka,
+    groupId: 'queue-gateway',
+    expireUser: (userId, now, options) => store.expireUser(userId, now, options),
+    expireInFallback: (userId, options) => repository.expireUser(userId, options),
+    logger,
+  });
+  shutdown.add('payment-completed-consumer', consumer.close);
+  const admission = await startAdmission({ redisUrl: config.REDIS_URL, store, config, logger, metrics });
+  shutdown.add('admission', admission.close);
+
+  const routes = [
+    queueRoutes({ store, lookup: tokenLookup.view, config, breakerState: tokenLookup.state, metrics }),
+    forwardRoutes({ verify: verifyQueueToken({ lookup: tokenLookup.lookup }), upstreams, internalToken: config.INTERNAL_TOKEN, logger }),
+  ];
+  const app = buildApp({ logger, metrics, readiness: [postgres.readiness, redis.readiness, kafka.readiness], routes });
   await serveHttp(runtime, app, config);
 });

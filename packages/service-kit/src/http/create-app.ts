@@ -27,18 +27,20 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(requestId);
-  app.use(
-    pinoHttp({
-      logger: options.logger,
-      genReqId: (req) => (req as { id?: string }).id ?? '',
-      // Probes and scrapes would drown the log; failures of any route are still logged by the error handler.
-      autoLogging: { ignore: (req) => req.url === '/metrics' || req.url?.startsWith('/health/') === true },
-      // One line per request costs real throughput in a rush: every request is logged at debug, and
-      // failures (5xx) at error. LOG_LEVEL=debug shows the full access log.
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'debug'),
-      serializers: { req: (req) => ({ id: req.id, method: req.method, url: req.url }), res: (res) => ({ statusCode: res.statusCode }) },
-    }),
-  );
+  // One access-log line per request costs real throughput in a rush, so the access log is on only
+  // at LOG_LEVEL=debug (or finer); failures are logged by the error handler at every level.
+  if (options.logger.isLevelEnabled('debug')) {
+    app.use(
+      pinoHttp({
+        logger: options.logger,
+        genReqId: (req) => (req as { id?: string }).id ?? '',
+        // Probes and scrapes would drown the log.
+        autoLogging: { ignore: (req) => req.url === '/metrics' || req.url?.startsWith('/health/') === true },
+        customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'debug'),
+        serializers: { req: (req) => ({ id: req.id, method: req.method, url: req.url }), res: (res) => ({ statusCode: res.statusCode }) },
+      }),
+    );
+  }
   app.use(httpMetrics(options.metrics));
   app.use(express.json({ limit: options.bodyLimit ?? '16kb', strict: true }));
   app.use(healthRouter(options.readiness));

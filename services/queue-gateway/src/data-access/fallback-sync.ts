@@ -1,0 +1,153 @@
+import { hostname } from 'node:os';
+import type { Redis } from 'ioredis';
+import type { Logger } from '@ticketing/service-kit';
+import { parseTokenChange, type TokenChange } from '../domain/token-change';
+import { ChangeStreamReader } from './change-stream';
+import type { StreamEntry } from './stream-reply';
+
+/*
+ * Copies the queue's change stream (`<prefix>changes`, appended by the queue's Lua scripts in the same
+ * atomic step as each state change) into the Postgres fallback table, off the request path: a token
+ * issue costs one Redis round trip and never waits for Postgres.
+ *
+ * HOW STALE THE TABLE CAN BE (≈ interval + batch time): while Redis and Postgres are up, a change
+ * reaches `queue_tokens` within one FALLBACK_SYNC_INTERVAL_MS (default 500 ms) plus the time to write its
+ * batch: a few ms for the few dozen changes of a normal tick, ~110–150 ms for a full batch of 1,000
+ * (measured on a developer machine), so at most ≈ 0.65 s. Full batches are read back to back, so one
+ * instance drains ~7,000–9,000 changes/s; a rush issuing tokens faster than that builds a backlog that
+ * drains right after (several gateway instances share the work). Once Redis itself is down, what was
+ * still in the stream cannot be copied: the table shows each token as it was up to that long before
+ * the outage (e.g. a slot granted in the last ~0.5 s is not yet known to the fallback). While Postgres
+ * is down the changes wait in the stream (pending) and the table catches up when it returns.
+ */
+
+export { FALLBACK_SYNC_GROUP } from './change-stream';
+
+export interface FallbackSyncOptions {
+  /** A non-blocking client (commands fail fast while Redis is down; nothing here blocks a connection). */
+  redis: Redis;
+  /** QUEUE_KEY_PREFIX: the stream is `${prefix}changes`. */
+  prefix: string;
+  repository: { upsertChanges(changes: readonly TokenChange[]): Promise<number> };
+  /** FALLBACK_SYNC_INTERVAL_MS: the pause between polls once the stream is drained. */
+  intervalMs: number;
+  logger: Logger;
+  /** This instance's name in the group; hostname + pid by default, unique per process. */
+  consumer?: string;
+  /** Changes per read and per upsert. */
+  batchSize?: number;
+  /** Entries another consumer has held unacknowledged this long are taken over (it is presumed dead). */
+  claimIdleMs?: number;
+}
+
+/** The running copier. */
+export interface FallbackSync {
+  /** Copies everything currently in the stream now (waits for a running pass first); returns the count. */
+  flush(): Promise<number>;
+  /** Stops polling and waits for a pass in flight. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Starts copying at once and then every `intervalMs`. Failures are logged once per outage and retried. */
+export function startFallbackSync(options: FallbackSyncOptions): FallbackSync {
+  const { redis, repository, intervalMs } = options;
+  const logger = options.logger.child({ component: 'fallback-sync' });
+  const batchSize = options.batchSize ?? 1_000;
+  const reader = new ChangeStreamReader({
+    redis,
+    stream: `${options.prefix}changes`,
+    consumer: options.consumer ?? `${hostname()}-${process.pid}`,
+    batchSize,
+    claimIdleMs: options.claimIdleMs ?? Math.max(30_000, 20 * intervalMs),
+    logger,
+  });
+  // Until the shared client first connects, a failing pass is start-up, not an outage: not worth a warning.
+  let connectedOnce = redis.status === 'ready';
+  if (!connectedOnce) redis.once('ready', () => (connectedOnce = true));
+  /** Which dependency the last pass failed on, so an outage is logged once, not once per tick. */
+  let failing: 'redis' | 'postgres' | undefined;
+  let step: 'redis' | 'postgres' = 'redis';
+  let closed = false;
+  let timer: NodeJS.Timeout | undefined;
+  // Passes run one after another through this chain: the timer and flush() never read the same
+  // pending entries twice at once.
+  let chain: Promise<unknown> = Promise.resolve();
+
+  const apply = async (entries: StreamEntry[]) => {
+    const changes: TokenChange[] = [];
+    for (const entry of entries) {
+      const change = entry.fields ? parseTokenChange(entry.fields) : undefined;
+      if (change) changes.push(change);
+      else if (entry.fields) logger.warn({ id: entry.id }, 'skipped a stream entry that is not a token change');
+    }
+    step = 'postgres';
+    await repository.upsertChanges(changes);
+    step = 'redis';
+    // A crash before this acknowledgement only means the batch is written again later, which the
+    // upsert's guard makes harmless.
+    await reader.done(entries.map((entry) => entry.id));
+    return entries.length;
+  };
+
+  /** Drains the stream (full batches back to back); resolves with the count copied or rejects. */
+  const drain = async (): Promise<number> => {
+    let copied = 0;
+    step = 'redis';
+    for (;;) {
+      const entries = await reader.nextBatch();
+      if (entries.length === 0) break;
+      copied += await apply(entries);
+      if (entries.length < batchSize || closed) break;
+    }
+    return copied;
+  };
+
+  const runPass = (): Promise<number> => {
+    const pass = chain.then(drain).then(
+      (copied) => {
+        if (failing) logger.info({ after: failing }, 'fallback sync restored');
+        failing = undefined;
+        return copied;
+      },
+      (error: unknown) => {
+        if (error instanceof Error && error.message.includes('NOGROUP')) reader.reset();
+        if (failing !== step && (connectedOnce || step === 'postgres')) {
+          logger.warn({ err: error, dependency: step }, 'fallback sync failing; will retry');
+          failing = step;
+        }
+        throw error;
+      },
+    );
+    chain = pass.catch(() => undefined);
+    return pass;
+  };
+
+  const tick = () => {
+    if (closed) return;
+    void runPass()
+      .catch(() => undefined)
+      .finally(() => {
+        if (closed) return;
+        timer = setTimeout(tick, intervalMs);
+        // The HTTP server keeps the process alive; this timer alone must not.
+        timer.unref();
+      });
+  };
+  tick();
+
+  return {
+    flush: async () => {
+      let total = 0;
+      for (;;) {
+        const copied = await runPass();
+        total += copied;
+        if (copied === 0 || closed) return total;
+      }
+    },
+    close: async () => {
+      closed = true;
+      clearTimeout(timer);
+      await chain;
+    },
+  };
+}

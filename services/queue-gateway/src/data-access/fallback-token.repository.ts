@@ -1,0 +1,114 @@
+import type { FallbackTokenRecord } from '../domain/fallback-token';
+import { supersedes, type TokenChange } from '../domain/token-change';
+import type { PrismaClient } from './generated/prisma/client';
+
+/** The part of the generated client this repository uses (tests and main pass the real one). */
+export type FallbackPrisma = Pick<PrismaClient, '$executeRawUnsafe' | '$queryRawUnsafe' | 'queueToken'>;
+
+/**
+ * One statement for the whole batch: seven array parameters unnested into rows, so a batch of 1,000 is
+ * one round trip with a fixed parameter count and one cached plan. Times travel as epoch milliseconds
+ * and become timestamps in SQL, exactly (no float seconds).
+ *
+ * The WHERE clause is what makes the copy safe to fill out of order (several gateways consume the
+ * stream, a reclaimed entry may arrive late): an older change never overwrites a newer one; at the same
+ * millisecond the further lifecycle step wins (the enum is declared WAITING, ACTIVE, EXPIRED). A value
+ * a change did not know (empty in the stream) keeps what the row already had.
+ */
+const UPSERT_SQL = `
+WITH input AS (
+  SELECT token, user_id, status::"TokenStatus" AS status,
+         to_ms(issued_ms) AS issued_at, to_ms(activated_ms) AS activated_at,
+         to_ms(expires_ms) AS expires_at, to_ms(at_ms) AS updated_at
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[])
+    AS t(token, user_id, status, issued_ms, activated_ms, expires_ms, at_ms)
+)
+INSERT INTO queue_tokens AS q (token, user_id, status, issued_at, activated_at, expires_at, updated_at)
+SELECT token, user_id, status, COALESCE(issued_at, updated_at), activated_at, expires_at, updated_at FROM input
+ON CONFLICT (token) DO UPDATE SET
+  user_id = COALESCE(NULLIF(EXCLUDED.user_id, ''), q.user_id),
+  status = EXCLUDED.status,
+  issued_at = LEAST(q.issued_at, EXCLUDED.issued_at),
+  activated_at = COALESCE(EXCLUDED.activated_at, q.activated_at),
+  expires_at = COALESCE(EXCLUDED.expires_at, q.expires_at),
+  updated_at = EXCLUDED.updated_at
+WHERE q.updated_at < EXCLUDED.updated_at
+   OR (q.updated_at = EXCLUDED.updated_at AND q.status <= EXCLUDED.status)`.replaceAll(
+  /to_ms\((\w+)\)/g,
+  "(timestamptz 'epoch' + $1 * interval '1 millisecond')",
+);
+
+/**
+ * The gateway's own Postgres copy of the queue tokens (`queue_tokens`), answered from when Redis fails.
+ * Written only by the fallback sync and the payment consumer, never on the path of a token issue.
+ */
+export class FallbackTokenRepository {
+  constructor(private readonly prisma: FallbackPrisma) {}
+
+  /**
+   * Applies a batch of changes; returns how many rows were written (changes older than a row's state
+   * are skipped by the guard). Several changes of one token in a batch collapse to the latest first:
+   * Postgres refuses to update one row twice in one statement.
+   */
+  async upsertChanges(changes: readonly TokenChange[]): Promise<number> {
+    const latest = new Map<string, TokenChange>();
+    for (const change of changes) {
+      const seen = latest.get(change.token);
+      if (!seen || supersedes(change, seen)) latest.set(change.token, change);
+    }
+    if (latest.size === 0) return 0;
+    const rows = [...latest.values()];
+    return this.prisma.$executeRawUnsafe(
+      UPSERT_SQL,
+      rows.map((c) => c.token),
+      rows.map((c) => c.userId),
+      rows.map((c) => c.status),
+      rows.map((c) => c.issuedAt ?? null),
+      rows.map((c) => c.activatedAt ?? null),
+      rows.map((c) => c.expiresAt ?? null),
+      rows.map((c) => c.at),
+    );
+  }
+
+  /** The row of one token, or undefined. */
+  async findByToken(token: string): Promise<FallbackTokenRecord | undefined> {
+    const row = await this.prisma.queueToken.findUnique({ where: { token } });
+    if (!row) return undefined;
+    return {
+      token: row.token,
+      userId: row.userId,
+      status: row.status,
+      issuedAt: row.issuedAt.getTime(),
+      activatedAt: row.activatedAt?.getTime(),
+      expiresAt: row.expiresAt?.getTime(),
+      updatedAt: row.updatedAt.getTime(),
+    };
+  }
+
+  /**
+   * 1-based place of a waiting token among the waiting rows, by issue time: an estimate for the status
+   * poll while Redis is down (the copy lags and does not know Redis' tie-breaking sequence).
+   */
+  async waitingPosition(record: Pick<FallbackTokenRecord, 'issuedAt'>): Promise<number> {
+    const rows = await this.prisma.$queryRawUnsafe<{ ahead: bigint }[]>(
+      `SELECT count(*) AS ahead FROM queue_tokens WHERE status = 'WAITING' AND issued_at < $1`,
+      new Date(record.issuedAt),
+    );
+    return Number(rows[0]?.ahead ?? 0) + 1;
+  }
+
+  /**
+   * Marks the user's tokens issued at or before `issuedAtOrBefore` EXPIRED as of `at` (a token issued
+   * later, e.g. the user queuing again, is left alone). Lets a PaymentCompleted take effect in the copy
+   * even while Redis is down; the guard keeps it from undoing a newer change. Returns the rows changed.
+   */
+  async expireUser(userId: string, options: { issuedAtOrBefore: number; at: number }): Promise<number> {
+    return this.prisma.$executeRawUnsafe(
+      `UPDATE queue_tokens SET status = 'EXPIRED', updated_at = $3
+       WHERE user_id = $1 AND status <> 'EXPIRED' AND issued_at <= $2 AND updated_at <= $3`,
+      userId,
+      new Date(options.issuedAtOrBefore),
+      new Date(options.at),
+    );
+  }
+}

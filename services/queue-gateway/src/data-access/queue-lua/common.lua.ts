@@ -1,0 +1,60 @@
+/**
+ * Lua shared by every queue script (prepended to each). Every script receives the key prefix as
+ * ARGV[1] and derives its keys from it, because admission touches keys only known while it runs (the
+ * hashes of the tokens it pops). On Redis Cluster, put a hash tag in the prefix (`{queue}:`) so that
+ * every key of one queue lives in one slot.
+ *
+ * Key layout under the prefix P:
+ *   P..'seq'        counter; its INCR is a waiting token's score, so arrival order is total and stable
+ *   P..'waiting'    ZSET token → seq
+ *   P..'seen'       ZSET waiting token → last poll (ms), read by abandonment
+ *   P..'active'     ZSET token → expiresAt (ms)
+ *   P..'t:'..token  HASH userId, status, issuedAt, activatedAt, expiresAt
+ *   P..'u:'..userId STRING → token (one place per user)
+ *   P..'stats'      HASH admittedTotal, rate (EWMA, per second), lastTickAt
+ *   P..'changes'    STREAM of every state change, consumed into the Postgres fallback table
+ */
+export const COMMON_LUA = `
+local function int(n) return string.format('%.0f', n) end
+
+-- One entry per state change; the fallback sync reads exactly these field names.
+local function change(P, token, userId, status, issuedAt, activatedAt, expiresAt, at)
+  redis.call('XADD', P .. 'changes', 'MAXLEN', '~', '1000000', '*',
+    'token', token, 'userId', userId, 'status', status, 'issuedAt', issuedAt,
+    'activatedAt', activatedAt, 'expiresAt', expiresAt, 'at', at)
+end
+
+-- Removes a token from every set, deletes its hash and (if it still points at it) its user key, and
+-- records it EXPIRED. knownUserId covers a hash that already lapsed.
+local function retire(P, token, now, knownUserId)
+  local tk = P .. 't:' .. token
+  local h = redis.call('HMGET', tk, 'userId', 'issuedAt', 'activatedAt', 'expiresAt')
+  local userId = h[1] or knownUserId or ''
+  redis.call('ZREM', P .. 'waiting', token)
+  redis.call('ZREM', P .. 'seen', token)
+  redis.call('ZREM', P .. 'active', token)
+  redis.call('DEL', tk)
+  if userId ~= '' then
+    local uk = P .. 'u:' .. userId
+    if redis.call('GET', uk) == token then redis.call('DEL', uk) end
+  end
+  change(P, token, userId, 'EXPIRED', h[2] or '', h[3] or '', h[4] or '', int(now))
+end
+
+-- 'ACTIVE', 0 / 'WAITING', position / nil: a hash may outlive its token by a grace period (so the
+-- admitter can still name the user when it retires it), hence the checks against the sets and the clock.
+local function live(P, token, status, expiresAt, now)
+  if status == 'ACTIVE' then
+    if tonumber(expiresAt) and tonumber(expiresAt) > now then return 'ACTIVE', 0 end
+  elseif status == 'WAITING' then
+    local rank = redis.call('ZRANK', P .. 'waiting', token)
+    if rank then return 'WAITING', rank + 1 end
+  end
+  return nil
+end
+
+local function stats(P)
+  local s = redis.call('HMGET', P .. 'stats', 'rate', 'lastTickAt')
+  return s[1] or '', s[2] or ''
+end
+`;

@@ -1,0 +1,100 @@
+import { COMMON_LUA } from './common.lua';
+
+/*
+ * The per-user scripts: issue, lookup, leave, expire. Each is one atomic round trip; each reply is a
+ * flat array (Lua nil cannot sit inside a reply array, so absent values travel as '').
+ */
+
+/**
+ * ARGV: P, userId, newToken, now, holdMs (how long a waiting token's keys live without a poll).
+ * Reply: token, created (1|0), status, position, issuedAt, expiresAt|'', rate|'', lastTickAt|''.
+ */
+export const ISSUE_LUA = `${COMMON_LUA}
+local P, userId, token = ARGV[1], ARGV[2], ARGV[3]
+local now, holdMs = tonumber(ARGV[4]), tonumber(ARGV[5])
+local uk = P .. 'u:' .. userId
+local rate, lastTick = stats(P)
+
+local existing = redis.call('GET', uk)
+if existing then
+  local tk = P .. 't:' .. existing
+  local h = redis.call('HMGET', tk, 'status', 'issuedAt', 'expiresAt')
+  local status, position = live(P, existing, h[1], h[3], now)
+  if status == 'ACTIVE' then
+    return { existing, 0, status, 0, h[2], h[3], rate, lastTick }
+  elseif status == 'WAITING' then
+    -- Asking again shows the user is still there: it refreshes the abandonment clock like a poll.
+    redis.call('ZADD', P .. 'seen', now, existing)
+    redis.call('PEXPIREAT', tk, int(now + holdMs))
+    redis.call('PEXPIREAT', uk, int(now + holdMs))
+    return { existing, 0, status, position, h[2], '', rate, lastTick }
+  end
+  -- An active slot past its expiry the admitter has not swept yet: retire it, then issue anew.
+  retire(P, existing, now, userId)
+end
+
+local seq = redis.call('INCR', P .. 'seq')
+local tk = P .. 't:' .. token
+redis.call('ZADD', P .. 'waiting', seq, token)
+redis.call('ZADD', P .. 'seen', now, token)
+redis.call('HSET', tk, 'userId', userId, 'status', 'WAITING', 'issuedAt', int(now), 'activatedAt', '', 'expiresAt', '')
+redis.call('PEXPIREAT', tk, int(now + holdMs))
+redis.call('SET', uk, token, 'PXAT', int(now + holdMs))
+change(P, token, userId, 'WAITING', int(now), '', '', int(now))
+local rank = redis.call('ZRANK', P .. 'waiting', token)
+return { token, 1, 'WAITING', rank + 1, int(now), '', rate, lastTick }
+`;
+
+/**
+ * ARGV: P, token, now, touch (1|0), holdMs.
+ * Reply: nil, or userId, status, position, issuedAt, activatedAt|'', expiresAt|'', rate|'', lastTickAt|''.
+ */
+export const LOOKUP_LUA = `${COMMON_LUA}
+local P, token = ARGV[1], ARGV[2]
+local now, touch, holdMs = tonumber(ARGV[3]), ARGV[4] == '1', tonumber(ARGV[5])
+local tk = P .. 't:' .. token
+local h = redis.call('HMGET', tk, 'userId', 'status', 'issuedAt', 'activatedAt', 'expiresAt')
+if not h[1] then return nil end
+local status, position = live(P, token, h[2], h[5], now)
+if not status then return nil end
+if touch and status == 'WAITING' then
+  redis.call('ZADD', P .. 'seen', now, token)
+  redis.call('PEXPIREAT', tk, int(now + holdMs))
+  local uk = P .. 'u:' .. h[1]
+  if redis.call('GET', uk) == token then redis.call('PEXPIREAT', uk, int(now + holdMs)) end
+end
+local rate, lastTick = stats(P)
+return { h[1], status, position, h[3], h[4] or '', h[5] or '', rate, lastTick }
+`;
+
+/** ARGV: P, token, now. Reply: 1 when the token was live (a place or a slot was freed), else 0. */
+export const LEAVE_LUA = `${COMMON_LUA}
+local P, token, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local h = redis.call('HMGET', P .. 't:' .. token, 'userId', 'status', 'expiresAt')
+if not h[1] then return 0 end
+local status = live(P, token, h[2], h[3], now)
+retire(P, token, now, h[1])
+if status then return 1 end
+return 0
+`;
+
+/**
+ * ARGV: P, userId, now, issuedAtOrBefore|''. Reply: the retired token, or nil. A token issued after
+ * `issuedAtOrBefore` is left alone, so a late or redelivered event cannot cost a user a newer place.
+ */
+export const EXPIRE_USER_LUA = `${COMMON_LUA}
+local P, userId, now, cutoff = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local token = redis.call('GET', P .. 'u:' .. userId)
+if not token then return nil end
+local issuedAt = tonumber(redis.call('HGET', P .. 't:' .. token, 'issuedAt'))
+if cutoff and issuedAt and issuedAt > cutoff then return nil end
+retire(P, token, now, userId)
+return token
+`;
+
+/** ARGV: P, now. Reply: waiting, live active, rate|'', lastTickAt|''. */
+export const COUNTS_LUA = `${COMMON_LUA}
+local P, now = ARGV[1], tonumber(ARGV[2])
+local rate, lastTick = stats(P)
+return { redis.call('ZCARD', P .. 'waiting'), redis.call('ZCOUNT', P .. 'active', '(' .. int(now), '+inf'), rate, lastTick }
+`;

@@ -1,0 +1,154 @@
+import type { Redis } from 'ioredis';
+import { ADMISSION_RATE_WINDOW_MS } from '../domain/admission-rate';
+import { generateQueueToken, type IssuedToken, type LookupOptions, type TokenView } from '../domain/queue-token';
+import { ADMIT_LUA } from './queue-lua/admit.lua';
+import { COUNTS_LUA, EXPIRE_USER_LUA, ISSUE_LUA, LEAVE_LUA, LOOKUP_LUA } from './queue-lua/token.lua';
+import { admissionRate, int, list, optionalMs, status, text, type Reply } from './queue-reply';
+
+/**
+ * How long a token's keys outlive the moment it stops being live. The admission sweep reads the user id
+ * from the hash when it retires an expired or abandoned token (for the change stream); the grace lets a
+ * late sweep still find it. Liveness itself is decided by the sets and the clock, never by this TTL.
+ */
+const KEY_GRACE_MS = 60_000;
+
+/** Largest number of expired or abandoned tokens one tick sweeps, so a tick stays short whatever piled up. */
+export const DEFAULT_MAX_SWEEP = 1_000;
+
+export interface QueueStoreOptions {
+  /** Prefix of every key (QUEUE_KEY_PREFIX). */
+  prefix: string;
+  /** A waiting user who has not polled for this long loses their place (QUEUE_ABANDON_AFTER_SECONDS). */
+  abandonAfterMs: number;
+}
+
+/** Inputs of one admission tick (all times epoch ms). */
+export interface AdmitParams {
+  maxActive: number;
+  activeTtlMs: number;
+  /** Waiting tokens last seen before this instant are dropped. */
+  abandonBefore: number;
+  now: number;
+  /** Bound on the expired and abandoned tokens swept this tick (each). */
+  maxDrop?: number;
+}
+
+export interface AdmissionResult {
+  /** Tokens made ACTIVE this tick, in arrival order. */
+  admitted: string[];
+  /** Waiting tokens that lost their place this tick. */
+  dropped: number;
+  waiting: number;
+  active: number;
+}
+
+export interface QueueCounts {
+  waiting: number;
+  active: number;
+  admissionRatePerSecond: number;
+}
+
+/** The scripts as ioredis custom commands (EVALSHA, falling back to EVAL once per connection). */
+interface QueueCommands {
+  queueIssue(...args: (string | number)[]): Promise<Reply>;
+  queueLookup(...args: (string | number)[]): Promise<Reply | null>;
+  queueLeave(...args: (string | number)[]): Promise<number>;
+  queueExpireUser(...args: (string | number)[]): Promise<string | null>;
+  queueAdmit(...args: (string | number)[]): Promise<Reply>;
+  queueCounts(...args: (string | number)[]): Promise<Reply>;
+}
+
+/**
+ * The waiting line, the active slots and each token's state, in Redis. Every state change is one Lua
+ * script: atomic, one round trip, bounded work, and appended to the `changes` stream in the same step so
+ * the Postgres fallback sees exactly what Redis did. See `queue-lua/common.lua.ts` for the key layout.
+ */
+export class RedisQueueStore {
+  private readonly redis: Redis & QueueCommands;
+  private readonly holdMs: number;
+
+  constructor(redis: Redis, private readonly options: QueueStoreOptions) {
+    redis.defineCommand('queueIssue', { numberOfKeys: 0, lua: ISSUE_LUA });
+    redis.defineCommand('queueLookup', { numberOfKeys: 0, lua: LOOKUP_LUA });
+    redis.defineCommand('queueLeave', { numberOfKeys: 0, lua: LEAVE_LUA });
+    redis.defineCommand('queueExpireUser', { numberOfKeys: 0, lua: EXPIRE_USER_LUA });
+    redis.defineCommand('queueAdmit', { numberOfKeys: 0, lua: ADMIT_LUA });
+    redis.defineCommand('queueCounts', { numberOfKeys: 0, lua: COUNTS_LUA, readOnly: true });
+    this.redis = redis as Redis & QueueCommands;
+    this.holdMs = options.abandonAfterMs + KEY_GRACE_MS;
+  }
+
+  /** The key prefix this store writes under. */
+  get prefix(): string {
+    return this.options.prefix;
+  }
+
+  /** Puts the user in line with a new token, or returns the live token they already hold (`created: false`). */
+  async issue(userId: string, now: number): Promise<IssuedToken> {
+    const reply = await this.redis.queueIssue(this.prefix, userId, generateQueueToken(), now, this.holdMs);
+    const expiresAt = optionalMs(reply, 5);
+    return {
+      token: text(reply, 0),
+      created: int(reply, 1) === 1,
+      status: status(reply, 2),
+      position: int(reply, 3),
+      issuedAt: int(reply, 4),
+      ...(expiresAt === undefined ? {} : { expiresAt }),
+      admissionRatePerSecond: admissionRate(reply, 6, now),
+    };
+  }
+
+  /** The token's live state, or undefined when unknown or expired; `touch` counts as a poll of a waiting user. */
+  async lookup(token: string, now: number, options: LookupOptions = { touch: false }): Promise<TokenView | undefined> {
+    const reply = await this.redis.queueLookup(this.prefix, token, now, options.touch ? 1 : 0, this.holdMs);
+    if (!reply) return undefined;
+    const activatedAt = optionalMs(reply, 4);
+    const expiresAt = optionalMs(reply, 5);
+    return {
+      token,
+      userId: text(reply, 0),
+      status: status(reply, 1),
+      position: int(reply, 2),
+      issuedAt: int(reply, 3),
+      ...(activatedAt === undefined ? {} : { activatedAt }),
+      ...(expiresAt === undefined ? {} : { expiresAt }),
+      admissionRatePerSecond: admissionRate(reply, 6, now),
+    };
+  }
+
+  /** Gives up the place in line or frees the active slot. False when the token was not live. */
+  async leave(token: string, now: number): Promise<boolean> {
+    return (await this.redis.queueLeave(this.prefix, token, now)) === 1;
+  }
+
+  /**
+   * Expires the user's token (after their payment), returning it, or undefined when they hold none.
+   * Idempotent. With `issuedAtOrBefore` (e.g. the payment's time) a token issued later is kept, so a
+   * redelivered event cannot take away a place the user queued for afterwards.
+   */
+  async expireUser(userId: string, now: number, options: { issuedAtOrBefore?: number } = {}): Promise<string | undefined> {
+    const token = await this.redis.queueExpireUser(this.prefix, userId, now, options.issuedAtOrBefore ?? '');
+    return token ?? undefined;
+  }
+
+  /** One admission tick: sweep expired slots and abandoned places, then fill free slots from the head. */
+  async admit(params: AdmitParams): Promise<AdmissionResult> {
+    const reply = await this.redis.queueAdmit(
+      this.prefix,
+      params.now,
+      params.maxActive,
+      params.activeTtlMs,
+      params.abandonBefore,
+      params.maxDrop ?? DEFAULT_MAX_SWEEP,
+      KEY_GRACE_MS,
+      ADMISSION_RATE_WINDOW_MS,
+    );
+    return { admitted: list(reply, 0), dropped: int(reply, 1), waiting: int(reply, 2), active: int(reply, 3) };
+  }
+
+  /** Waiting users, live active slots and the admission rate, in one round trip. */
+  async counts(now: number): Promise<QueueCounts> {
+    const reply = await this.redis.queueCounts(this.prefix, now);
+    return { waiting: int(reply, 0), active: int(reply, 1), admissionRatePerSecond: admissionRate(reply, 2, now) };
+  }
+}

@@ -1,0 +1,38 @@
+import type { RequestHandler } from 'express';
+import { HttpHeaders } from '@ticketing/contracts';
+import { AppError } from '@ticketing/service-kit';
+import type { LookupResult } from '../../data-access/token-lookup';
+import { isWellFormedQueueToken, type LookupOptions } from '../../domain/queue-token';
+
+export interface VerifyTokenDependencies {
+  /** The breaker-wrapped lookup (`createTokenLookup(…).lookup`). */
+  lookup: (token: string, now: number, options: LookupOptions) => Promise<LookupResult>;
+  /** The clock; tests may pin it. */
+  now?: () => number;
+}
+
+/**
+ * Guards a protected route (API.md): `X-Queue-Token` must name an ACTIVE token. Missing, malformed,
+ * unknown or expired → 401 QUEUE.TOKEN_INVALID; still waiting → 403 QUEUE.TOKEN_NOT_ACTIVE; neither
+ * Redis nor the Postgres copy answering → 503 QUEUE.UNAVAILABLE. On success `res.locals.userId` is the
+ * token's user: the only user id the gateway ever forwards.
+ */
+export function verifyQueueToken(deps: VerifyTokenDependencies): RequestHandler {
+  const now = deps.now ?? Date.now;
+  return async (req, res, next) => {
+    const token = req.get(HttpHeaders.QueueToken);
+    // Garbage is refused before it costs a Redis (or Postgres) round trip.
+    if (!isWellFormedQueueToken(token)) throw new AppError('QUEUE.TOKEN_INVALID', 'Missing or invalid queue token');
+    // Protected calls do not count as a waiting user's poll: only the status route refreshes a place.
+    const { view } = await deps.lookup(token, now(), { touch: false }).catch((error: unknown) => {
+      throw new AppError('QUEUE.UNAVAILABLE', 'Queue tokens cannot be checked right now; retry shortly', {
+        cause: error,
+        headers: { [HttpHeaders.RetryAfter]: '1' },
+      });
+    });
+    if (!view) throw new AppError('QUEUE.TOKEN_INVALID', 'Unknown or expired queue token');
+    if (view.status !== 'ACTIVE') throw new AppError('QUEUE.TOKEN_NOT_ACTIVE', 'The queue token is still waiting in line');
+    res.locals.userId = view.userId;
+    next();
+  };
+}

@@ -1,0 +1,124 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Consumer, Kafka } from 'kafkajs';
+import { parsePaymentCompleted, Topics, type PaymentCompletedV1 } from '@ticketing/contracts';
+import { correlationIdFrom, runWithCorrelationId, type Logger } from '@ticketing/service-kit';
+
+export interface PaymentCompletedConsumerOptions {
+  kafka: Kafka;
+  /** The gateway's own group ('queue-gateway'): every gateway event is handled once per group. */
+  groupId: string;
+  /**
+   * Expires the user's token in Redis (RedisQueueStore#expireUser). Must be idempotent: redelivery is
+   * normal. Tokens issued after `issuedAtOrBefore` (the payment's time) must be kept.
+   */
+  expireUser: (userId: string, now: number, options: { issuedAtOrBefore?: number }) => Promise<unknown>;
+  /**
+   * Optional: expires them in the Postgres copy too (FallbackTokenRepository#expireUser), so a payment
+   * takes effect in the fallback even while Redis is down. Its failure is only logged: the Redis expiry
+   * reaches the copy through the change stream anyway.
+   */
+  expireInFallback?: (userId: string, options: { issuedAtOrBefore: number; at: number }) => Promise<unknown>;
+  logger: Logger;
+  /** Where a brand-new group starts; false (the default) skips history: its tokens have long expired. */
+  fromBeginning?: boolean;
+}
+
+/** The running consumer. */
+export interface PaymentCompletedConsumer {
+  /** Resolves once the consumer has joined its group and fetched at least once (offsets are settled). */
+  readonly ready: Promise<void>;
+  /** Leaves the group after the message in hand is handled. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Pause between attempts to (re)start while Kafka is unreachable. */
+const RESTART_DELAY_MS = 5_000;
+
+/**
+ * Consumes PaymentCompleted and expires the payer's queue token, so their active slot goes to the next
+ * person in line within seconds of the payment. An unreadable message is logged and skipped (the sink
+ * owns the dead-letter topic); a failure to expire is thrown, so kafkajs retries the message and the
+ * offset is committed only after it was handled.
+ *
+ * Returns at once: joining the group happens in the background and is retried while Kafka is down, so
+ * the gateway serves the queue without Kafka (readiness reports it) and catches up when it returns.
+ */
+export function startPaymentCompletedConsumer(options: PaymentCompletedConsumerOptions): PaymentCompletedConsumer {
+  const logger = options.logger.child({ component: 'payment-completed-consumer' });
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
+  const stopped = new AbortController();
+  let consumer: Consumer | undefined;
+
+  const handle = async (event: PaymentCompletedV1) => {
+    const now = Date.now();
+    const issuedAtOrBefore = Date.parse(event.occurredAt);
+    const [redis, fallback] = await Promise.allSettled([
+      options.expireUser(event.userId, now, { issuedAtOrBefore }),
+      options.expireInFallback?.(event.userId, { issuedAtOrBefore, at: now }),
+    ]);
+    if (fallback.status === 'rejected') logger.warn({ err: fallback.reason, eventId: event.eventId }, 'could not expire the token in the fallback table');
+    if (redis.status === 'rejected') throw redis.reason;
+    logger.info({ eventId: event.eventId, userId: event.userId, expired: redis.value !== undefined }, 'token expired after payment');
+  };
+
+  const startOnce = async () => {
+    // A 1 s long poll (kafkajs waits 5 s by default on an idle topic) bounds how long disconnect() waits
+    // for the fetch in flight, i.e. how much of the shutdown budget leaving the group costs.
+    const current = options.kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 1_000 });
+    consumer = current;
+    const stopListening = current.on(current.events.FETCH, () => {
+      markReady();
+      stopListening();
+    });
+    // kafkajs restarts itself after retriable crashes; after any other one, start over from scratch.
+    current.on(current.events.CRASH, ({ payload }) => {
+      if (payload.restart || stopped.signal.aborted) return;
+      logger.error({ err: payload.error }, 'consumer crashed; starting again');
+      void current.disconnect().catch(() => undefined).then(keepStarting);
+    });
+    await current.connect();
+    await current.subscribe({ topic: Topics.PaymentCompleted, fromBeginning: options.fromBeginning ?? false });
+    await current.run({
+      // kafkajs commits an offset only after eachMessage resolved for it.
+      eachMessage: async ({ message, partition }) =>
+        runWithCorrelationId(correlationIdFrom(message.headers), async () => {
+          const parsed = parsePaymentCompleted(message.value);
+          if (!parsed.ok) {
+            logger.warn({ kind: parsed.kind, reason: parsed.reason, partition, offset: message.offset }, 'skipped an unreadable PaymentCompleted');
+            return;
+          }
+          await handle(parsed.event);
+        }),
+    });
+  };
+
+  const keepStarting = async (): Promise<void> => {
+    for (let attempt = 1; !stopped.signal.aborted; attempt += 1) {
+      try {
+        await startOnce();
+        // close() may have come while this attempt was connecting: leave the group it just joined.
+        if (stopped.signal.aborted) await consumer?.disconnect();
+        else if (attempt > 1) logger.info({ attempt }, 'consumer started after Kafka became reachable');
+        return;
+      } catch (error) {
+        if (attempt === 1) logger.warn({ err: error }, 'consumer cannot start yet; retrying until Kafka answers');
+        await consumer?.disconnect().catch(() => undefined);
+        await sleep(RESTART_DELAY_MS, undefined, { signal: stopped.signal }).catch(() => undefined);
+      }
+    }
+  };
+  void keepStarting();
+
+  let closing: Promise<void> | undefined;
+  return {
+    ready,
+    close: () => {
+      stopped.abort();
+      closing ??= consumer?.disconnect() ?? Promise.resolve();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** What the queue reports to Prometheus; shared by the HTTP routes and the admission job. */
+export interface QueueMetrics {
+  admittedTotal: Counter;
+  droppedTotal: Counter;
+  admittedPerTick: Histogram;
+  /** Makes the queue_waiting / queue_active gauges read live counts at scrape time. */
+  readCountsFrom(source: () => Promise<{ waiting: number; active: number }>): void;
+}
+
+const byRegistry = new WeakMap<Registry, QueueMetrics>();
+
+/**
+ * The queue's metrics in `registry`, created on first use and shared afterwards (the routes and the job
+ * both ask, and prom-client refuses a second metric of the same name).
+ */
+export function queueMetrics(registry: Registry): QueueMetrics {
+  const known = byRegistry.get(registry);
+  if (known) return known;
+
+  let source: (() => Promise<{ waiting: number; active: number }>) | undefined;
+  let last = { waiting: 0, active: 0 };
+  // One read of both counts per scrape; a failing Redis keeps the last values rather than failing
+  // /metrics, which must keep answering during exactly that outage.
+  let reading: Promise<void> | undefined;
+  const refresh = () => {
+    reading ??= (source?.() ?? Promise.resolve(last))
+      .then((counts) => { last = counts; })
+      .catch(() => undefined)
+      .finally(() => { reading = undefined; });
+    return reading;
+  };
+  const waiting = new Gauge({ name: 'queue_waiting', help: 'Users waiting in line', registers: [registry], collect: async () => { await refresh(); waiting.set(last.waiting); } });
+  const active = new Gauge({ name: 'queue_active', help: 'Users holding an active slot', registers: [registry], collect: async () => { await refresh(); active.set(last.active); } });
+
+  const metrics: QueueMetrics = {
+    admittedTotal: new Counter({ name: 'queue_admitted_total', help: 'Users admitted from the line (by this instance)', registers: [registry] }),
+    droppedTotal: new Counter({ name: 'queue_dropped_total', help: 'Waiting users dropped for not polling (by this instance)', registers: [registry] }),
+    admittedPerTick: new Histogram({
+      name: 'queue_admitted_per_tick',
+      help: 'Users admitted by one admission tick',
+      buckets: [0, 1, 5, 10, 25, 50, 100, 250, 500, 1000],
+      registers: [registry],
+    }),
+    readCountsFrom: (next) => { source = next; },
+  };
+  byRegistry.set(registry, metrics);
+  return metrics;
+}

@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Producer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { newPaymentCompleted, Topics, toPaymentCompletedMessage, type PaymentCompletedV1 } from '@ticketing/contracts';
+import { createKafka } from '@ticketing/service-kit';
+import { waitFor } from '@ticketing/devstack/testing';
+import { startFallbackSync, type FallbackSync } from '../src/data-access/fallback-sync';
+import { FallbackTokenRepository } from '../src/data-access/fallback-token.repository';
+import type { RedisQueueStore } from '../src/data-access/queue.store';
+import { startPaymentCompletedConsumer, type PaymentCompletedConsumer } from '../src/entry-points/kafka/payment-completed.consumer';
+import { createFallbackDb, type FallbackDb } from './support/fallback-db';
+import {
+  activeTokens,
+  connectedRedis,
+  deleteKeysUnder,
+  newStore,
+  silentLogger,
+  startGateway,
+  startRecorder,
+  through,
+  uniquePrefix,
+  type Gateway,
+  type Recorder,
+} from './support/gateway-fixture';
+
+/*
+ * PaymentCompleted through the real broker (`npm test`'s Kafka) into the gateway's consumer, with a
+ * consumer group of its own per run so no other group's offsets move; the queue lives under a random
+ * key prefix of the shared Redis and the fallback table in a throwaway schema.
+ */
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6380';
+const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+const prefix = uniquePrefix();
+// The topic is shared with every other run on this broker: user ids unique to this run, so another
+// run's payment for a "payer" can never expire this run's token.
+const run = randomUUID().slice(0, 8);
+const user = (name: string) => `${name}-${run}`;
+const kafka = createKafka({ clientId: 'queue-gateway-test', brokers: BROKERS, logger: silentLogger() });
+
+let redis: Redis;
+let db: FallbackDb;
+let store: RedisQueueStore;
+let repository: FallbackTokenRepository;
+let sync: FallbackSync;
+let upstream: Recorder;
+let gateway: Gateway;
+let consumer: PaymentCompletedConsumer;
+let producer: Producer;
+
+beforeAll(async () => {
+  redis = await connectedRedis(REDIS_URL);
+  db = await createFallbackDb('paid');
+  store = newStore(redis, prefix);
+  repository = new FallbackTokenRepository(db.prisma);
+  sync = startFallbackSync({ redis, prefix, repository, intervalMs: 100, logger: silentLogger() });
+  upstream = await startRecorder('payment');
+  gateway = await startGateway({ store, repository, bookingUrl: upstream.url, paymentUrl: upstream.url });
+  consumer = startPaymentCompletedConsumer({
+    kafka,
+    groupId: `queue-gateway-test-${randomUUID()}`,
+    expireUser: (userId, now, options) => store.expireUser(userId, now, options),
+    expireInFallback: (userId, options) => repository.expireUser(userId, options),
+    logger: silentLogger(),
+  });
+  producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await Promise.all([producer.connect(), consumer.ready]);
+}, 60_000);
+
+afterAll(async () => {
+  await consumer?.close();
+  await producer?.disconnect();
+  await sync?.close();
+  await gateway?.close();
+  await upstream?.close();
+  await deleteKeysUnder(redis, prefix);
+  await redis?.quit();
+  await db?.drop();
+});
+
+const paymentFor = (userId: string, fields: Partial<PaymentCompletedV1> = {}) =>
+  newPaymentCompleted({ paymentId: randomUUID(), reservationId: randomUUID(), userId, concertId: randomUUID(), scheduleId: randomUUID(), seatNo: 7, amount: 80_000, ...fields });
+const publish = (...messages: { key: string; value: string; headers?: Record<string, string> }[]) =>
+  producer.send({ topic: Topics.PaymentCompleted, messages });
+
+describe('PaymentCompleted consumer', () => {
+  it('when a payment completes for a user, then their token gets 401 within 5 s and the fallback row becomes EXPIRED', async () => {
+    const [token] = await activeTokens(store, [user('payer')]);
+    await sync.flush();
+    expect((await through(gateway, '/balance', { token })).status).toBe(201);
+
+    await publish(toPaymentCompletedMessage(paymentFor(user('payer'))));
+
+    await waitFor('the token refused', async () => ((await through(gateway, '/balance', { token })).status === 401 ? true : undefined), 5_000, 100);
+    await sync.flush();
+    expect(await repository.findByToken(token)).toMatchObject({ userId: user('payer'), status: 'EXPIRED' });
+    expect(await redis.get(`${prefix}u:${user('payer')}`)).toBeNull();
+  });
+
+  it('when the same event is delivered again after the user queued anew, then the new token is left alone', async () => {
+    const [paidWith] = await activeTokens(store, [user('repeat-buyer')]);
+    const event = paymentFor(user('repeat-buyer'));
+    await publish(toPaymentCompletedMessage(event));
+    await waitFor('first delivery applied', async () => ((await through(gateway, '/balance', { token: paidWith })).status === 401 ? true : undefined), 5_000, 100);
+    const [queuedAgain] = await activeTokens(store, [user('repeat-buyer')]);
+    const [witness] = await activeTokens(store, [user('witness')]);
+
+    // Same key (one partition, in order): the duplicate, a poison message, then a payment for the witness.
+    const key = event.reservationId;
+    await publish(
+      toPaymentCompletedMessage(event),
+      { key, value: '{"not":"an event"' },
+      { ...toPaymentCompletedMessage(paymentFor(user('witness'))), key },
+    );
+    await waitFor('the witness expired (so the duplicate was handled)', async () =>
+      ((await through(gateway, '/balance', { token: witness })).status === 401 ? true : undefined), 5_000, 100);
+
+    expect(queuedAgain).not.toBe(paidWith);
+    expect((await through(gateway, '/balance', { token: queuedAgain })).status).toBe(201);
+    await sync.flush();
+    expect(await repository.findByToken(queuedAgain)).toMatchObject({ userId: user('repeat-buyer'), status: 'ACTIVE' });
+    expect(await repository.findByToken(paidWith)).toMatchObject({ status: 'EXPIRED' });
+  });
+
+  it('when Redis cannot expire the token, then the fallback row is expired anyway and the event is retried until Redis can', async () => {
+    // The gateway's consumer is replaced by one whose Redis calls fail at first.
+    await consumer.close();
+    const [token] = await activeTokens(store, [user('outage-payer')]);
+    await sync.flush();
+    let attempts = 0;
+    const broken = startPaymentCompletedConsumer({
+      kafka,
+      groupId: `queue-gateway-test-${randomUUID()}`,
+      expireUser: async (userId, now, options) => {
+        // Other runs' events pass straight through; this run's payer fails twice first.
+        if (userId === user('outage-payer') && ++attempts < 3) throw new Error('redis is down');
+        return store.expireUser(userId, now, options);
+      },
+      expireInFallback: (userId, options) => repository.expireUser(userId, options),
+      logger: silentLogger(),
+    });
+    await broken.ready;
+
+    await publish(toPaymentCompletedMessage(paymentFor(user('outage-payer'))));
+
+    await waitFor('row expired', async () => ((await repository.findByToken(token))?.status === 'EXPIRED' ? true : undefined), 10_000, 100);
+    await waitFor('redis expired after retries', async () => ((await redis.get(`${prefix}u:${user('outage-payer')}`)) === null ? true : undefined), 30_000, 100);
+    await broken.close();
+    expect(attempts).toBeGreaterThanOrEqual(3);
+  }, 60_000);
+});

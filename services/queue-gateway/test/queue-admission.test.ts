@@ -1,0 +1,140 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { waitFor } from '@ticketing/devstack/testing';
+import { RedisQueueStore } from '../src/data-access/queue.store';
+import { startAdmission, type Admission } from '../src/entry-points/jobs/admission.job';
+import { changes, defaultConfig, deleteKeysUnder, filePrefix, openRedis, REDIS_URL, silentLogger } from './support/queue-test-kit';
+
+const prefixes = filePrefix();
+let redis: Redis;
+
+beforeAll(async () => {
+  redis = await openRedis();
+});
+afterAll(async () => {
+  await deleteKeysUnder(redis, prefixes.base);
+  await redis.quit();
+});
+
+const newStore = (prefix: string) => new RedisQueueStore(redis, { prefix, abandonAfterMs: 60_000 });
+
+describe('admission', () => {
+  it('when two admitters run at once while users keep arriving and leaving, then active never exceeds the max and users are admitted in arrival order', async () => {
+    const prefix = prefixes.next();
+    const maxActive = 5;
+    const config = defaultConfig(prefix, { QUEUE_MAX_ACTIVE: maxActive, QUEUE_ADMISSION_INTERVAL_MS: 50 });
+    const store = newStore(prefix);
+    const users = Array.from({ length: 60 }, (_, i) => `arrival-${i}`);
+    for (const userId of users.slice(0, 10)) await store.issue(userId, Date.now());
+    const ticksBy: [string[], string[]] = [[], []];
+    const activeAfterTick: number[] = [];
+    const admitters: Admission[] = [];
+    let sampling = true;
+    let mostActive = 0;
+
+    // Two gateway instances, each with its own BullMQ connections and worker.
+    for (const ticks of ticksBy) {
+      admitters.push(await startAdmission({ redisUrl: REDIS_URL, store, config, logger: silentLogger(), onTick: (result, jobId) => {
+        ticks.push(jobId);
+        activeAfterTick.push(result.active);
+      } }));
+    }
+    const sampler = (async () => {
+      while (sampling) {
+        mostActive = Math.max(mostActive, await redis.zcard(`${prefix}active`));
+        await sleep(2);
+      }
+    })();
+    const arrivals = (async () => {
+      for (const userId of users.slice(10)) {
+        await store.issue(userId, Date.now());
+        await sleep(5);
+      }
+    })();
+    // Admitted users finish quickly (leave), so slots keep turning over while others arrive.
+    const leavers = (async () => {
+      while (sampling) {
+        const [oldest] = await redis.zrange(`${prefix}active`, '0', '0');
+        if (oldest) await store.leave(oldest, Date.now());
+        await sleep(15);
+      }
+    })();
+    await arrivals;
+    await waitFor('every user admitted', async () => ((await changes(redis, prefix)).filter((c) => c.status === 'ACTIVE').length === users.length ? true : undefined));
+    sampling = false;
+    await Promise.all([sampler, leavers, ...admitters.map((a) => a.close())]);
+
+    const recorded = await changes(redis, prefix);
+    const arrived = recorded.filter((c) => c.status === 'WAITING').map((c) => c.userId);
+    const admitted = recorded.filter((c) => c.status === 'ACTIVE').map((c) => c.userId);
+    expect(mostActive).toBeLessThanOrEqual(maxActive);
+    expect(Math.max(...activeAfterTick)).toBe(maxActive); // the line really pressed against the limit
+    expect(arrived).toEqual(users);
+    expect(admitted).toEqual(users);
+    expect(ticksBy[0].filter((id) => ticksBy[1].includes(id))).toEqual([]);
+    expect(Number(await redis.hget(`${prefix}stats`, 'admittedTotal'))).toBe(users.length);
+  });
+
+  it('when ten admission ticks run at the same instant, then exactly the free slots are filled, from the head of the line', async () => {
+    const prefix = prefixes.next();
+    const store = newStore(prefix);
+    const tokens: string[] = [];
+    for (let i = 0; i < 50; i++) tokens.push((await store.issue(`burst-${i}`, Date.now())).token);
+    const now = Date.now();
+
+    const results = await Promise.all(Array.from({ length: 10 }, () => store.admit({ maxActive: 7, activeTtlMs: 60_000, abandonBefore: 0, now })));
+
+    expect(results.flatMap((r) => r.admitted).sort()).toEqual(tokens.slice(0, 7).sort());
+    expect(results.filter((r) => r.admitted.length > 0)).toHaveLength(1);
+    expect(results.find((r) => r.admitted.length > 0)?.admitted).toEqual(tokens.slice(0, 7));
+    expect(await redis.zrange(`${prefix}active`, '0', '-1')).toEqual(expect.arrayContaining(tokens.slice(0, 7)));
+    expect(await redis.zcard(`${prefix}active`)).toBe(7);
+    expect(await redis.zrange(`${prefix}waiting`, '0', '0')).toEqual([tokens[7]]);
+  });
+
+  it('when an active slot passes its TTL, then the next tick retires it (EXPIRED recorded) and admits the next user', async () => {
+    const prefix = prefixes.next();
+    const store = newStore(prefix);
+    const t0 = Date.now();
+    const first = await store.issue('first', t0);
+    const second = await store.issue('second', t0);
+    await store.admit({ maxActive: 1, activeTtlMs: 1_000, abandonBefore: 0, now: t0 });
+
+    const tick = await store.admit({ maxActive: 1, activeTtlMs: 1_000, abandonBefore: 0, now: t0 + 1_000 });
+
+    expect(tick.admitted).toEqual([second.token]);
+    expect(await store.lookup(first.token, t0 + 1_000)).toBeUndefined();
+    expect(await store.lookup(second.token, t0 + 1_000)).toMatchObject({ status: 'ACTIVE', position: 0, expiresAt: t0 + 2_000 });
+    expect(await redis.zrange(`${prefix}active`, '0', '-1')).toEqual([second.token]);
+    expect(await redis.exists(`${prefix}t:${first.token}`, `${prefix}u:first`)).toBe(0);
+    expect((await changes(redis, prefix)).map((c) => [c.userId, c.status])).toEqual([
+      ['first', 'WAITING'], ['second', 'WAITING'], ['first', 'ACTIVE'], ['first', 'EXPIRED'], ['second', 'ACTIVE'],
+    ]);
+  });
+
+  it('when ten users are admitted every second for a minute, then the measured rate converges on 10 per second', async () => {
+    const prefix = prefixes.next();
+    const store = newStore(prefix);
+    const t0 = Date.now();
+    for (let second = 0; second <= 60; second++) {
+      const now = t0 + second * 1_000;
+      for (let i = 0; i < 10; i++) await store.issue(`steady-${second}-${i}`, now);
+      await store.admit({ maxActive: 10, activeTtlMs: 500, abandonBefore: 0, now });
+    }
+
+    const { admissionRatePerSecond } = await store.counts(t0 + 60_000);
+
+    // An EWMA over a 30 s window after 60 s of a steady 10/s: 10 · (1 − e^−2) ≈ 8.65.
+    expect(admissionRatePerSecond).toBeCloseTo(10 * (1 - Math.exp(-2)), 1);
+  });
+
+  it('when admission closes twice, then the second close is a no-op', async () => {
+    const prefix = prefixes.next();
+    const admission = await startAdmission({ redisUrl: REDIS_URL, store: newStore(prefix), config: defaultConfig(prefix), logger: silentLogger() });
+
+    await admission.close();
+
+    await expect(admission.close()).resolves.toBeUndefined();
+  });
+});

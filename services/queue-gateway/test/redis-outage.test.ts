@@ -1,0 +1,140 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readLivePid, startRedisServer, stopProcess } from '@ticketing/devstack';
+import { freePort, waitFor } from '@ticketing/devstack/testing';
+import { startFallbackSync, type FallbackSync } from '../src/data-access/fallback-sync';
+import { FallbackTokenRepository } from '../src/data-access/fallback-token.repository';
+import type { RedisQueueStore } from '../src/data-access/queue.store';
+import { createFallbackDb, type FallbackDb } from './support/fallback-db';
+import {
+  activeTokens,
+  connectedRedis,
+  newStore,
+  silentLogger,
+  startGateway,
+  startRecorder,
+  through,
+  uniquePrefix,
+  type Gateway,
+  type Recorder,
+} from './support/gateway-fixture';
+
+/*
+ * The gateway's token checks pointed at a redis-server this file owns, which it stops mid-test: answers
+ * must come from the Postgres copy (kept current by the fallback sync) and the breaker must open, then
+ * close again once Redis is back. The shared Redis is never touched.
+ */
+
+const scratch = mkdtempSync(join(tmpdir(), 'qg-outage-'));
+const prefix = uniquePrefix();
+let redisServer: { port: number; dir: string };
+let redis: Redis;
+let db: FallbackDb;
+let store: RedisQueueStore;
+let repository: FallbackTokenRepository;
+let sync: FallbackSync;
+let booking: Recorder;
+let gateway: Gateway;
+let active: string;
+let waiting: string;
+
+const stopRedis = async () => {
+  const pidFile = join(redisServer.dir, 'redis.pid');
+  const pid = readLivePid(pidFile);
+  if (pid !== undefined) await stopProcess(pid, pidFile);
+};
+
+beforeAll(async () => {
+  redisServer = { port: await freePort(), dir: join(scratch, 'redis') };
+  const { url } = await startRedisServer(redisServer);
+  redis = await connectedRedis(url);
+  db = await createFallbackDb('outage');
+  store = newStore(redis, prefix);
+  repository = new FallbackTokenRepository(db.prisma);
+  sync = startFallbackSync({ redis, prefix, repository, intervalMs: 100, logger: silentLogger() });
+  booking = await startRecorder('booking');
+  gateway = await startGateway({
+    store,
+    repository,
+    bookingUrl: booking.url,
+    paymentUrl: booking.url,
+    breaker: { timeoutMs: 500, errorThresholdPercentage: 50, volumeThreshold: 5, resetTimeoutMs: 3_000 },
+  });
+  [active] = await activeTokens(store, ['early-bird']);
+  waiting = (await store.issue('late-comer', Date.now())).token;
+}, 60_000);
+
+afterAll(async () => {
+  await sync?.close();
+  await gateway?.close();
+  await booking?.close();
+  redis?.disconnect();
+  await stopRedis();
+  await db?.drop();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('token checks while the gateway\'s Redis is down', () => {
+  it('when Redis answers, then tokens are checked in Redis and the sync has copied them to Postgres', async () => {
+    await sync.flush();
+
+    expect((await gateway.lookup.lookup(active, Date.now())).source).toBe('redis');
+    expect(await repository.findByToken(active)).toMatchObject({ userId: 'early-bird', status: 'ACTIVE' });
+    expect(await repository.findByToken(waiting)).toMatchObject({ userId: 'late-comer', status: 'WAITING' });
+    expect((await through(gateway, '/concerts', { token: active })).status).toBe(201);
+  });
+
+  it('when Redis stops, then active tokens still pass (from Postgres), waiting get 403, unknown 401, never a 5xx, and the breaker opens', async () => {
+    const forwardedBefore = booking.received.length;
+    await stopRedis();
+
+    const rounds = [];
+    for (let round = 0; round < 15; round += 1) {
+      rounds.push(
+        await Promise.all([
+          through(gateway, '/concerts', { token: active }),
+          through(gateway, '/concerts', { token: waiting }),
+          through(gateway, '/concerts', { token: randomBytes(32).toString('base64url') }),
+        ]),
+      );
+    }
+
+    expect(rounds.map(([a]) => a.status)).toEqual(rounds.map(() => 201));
+    expect(rounds.map(([, w]) => w.status)).toEqual(rounds.map(() => 403));
+    expect(rounds.map(([, , u]) => u.status)).toEqual(rounds.map(() => 401));
+    expect(booking.received.slice(forwardedBefore).map((r) => r.headers['x-user-id'])).toEqual(rounds.map(() => 'early-bird'));
+    // Probed with a call: after resetTimeoutMs the breaker half-opens until the next call fails again.
+    await waitFor('breaker open', async () => {
+      await through(gateway, '/concerts', { token: active });
+      return gateway.lookup.state() === 'open' ? true : undefined;
+    }, 10_000, 50);
+    expect((await gateway.lookup.lookup(active, Date.now())).source).toBe('postgres');
+    const metrics = await gateway.metrics.metrics();
+    expect(metrics).toMatch(/queue_token_breaker_state\{state="open"[^}]*\} 1/);
+    expect(metrics).toMatch(/queue_token_fallbacks_total\{reason="open"[^}]*\} [1-9]/);
+  }, 60_000);
+
+  it('when Redis comes back, then the breaker closes, tokens are checked in Redis again and the sync resumes', async () => {
+    await startRedisServer(redisServer);
+
+    // The breaker only closes after a trial call succeeds, so keep calling as clients would.
+    await waitFor('breaker closed', async () => {
+      const answer = await through(gateway, '/concerts', { token: active });
+      return answer.status === 201 && gateway.lookup.state() === 'closed' ? true : undefined;
+    }, 30_000, 100);
+
+    const joinedAfter = (await store.issue('after-the-outage', Date.now())).token;
+    await waitFor('the sync copies again', async () => {
+      await sync.flush();
+      return (await repository.findByToken(joinedAfter))?.status === 'WAITING' ? true : undefined;
+    });
+
+    expect((await gateway.lookup.lookup(active, Date.now())).source).toBe('redis');
+    expect((await through(gateway, '/concerts', { token: waiting })).status).toBe(403);
+    expect(await gateway.metrics.metrics()).toMatch(/queue_token_breaker_state\{state="closed"[^}]*\} 1/);
+  }, 60_000);
+});

@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import {
+  createLogger,
+  createMetricsRegistry,
+  createServiceApp,
+  listen,
+  type Logger,
+  type Registry,
+  type RunningServer,
+} from '@ticketing/service-kit';
+import { createTokenLookup, type BreakerSettings, type BreakerTokenLookup } from '../../src/data-access/token-lookup';
+import type { FallbackTokenRepository } from '../../src/data-access/fallback-token.repository';
+import { RedisQueueStore } from '../../src/data-access/queue.store';
+import { createUpstream, type Upstream, type UpstreamTimeouts } from '../../src/data-access/upstream.client';
+import { forwardRoutes } from '../../src/entry-points/http/forward.routes';
+import { verifyQueueToken } from '../../src/entry-points/http/verify-token.middleware';
+
+/*
+ * The gateway's verification and forwarding pieces wired as app.ts/main.ts will wire them, around
+ * upstream stand-ins that record every request they receive (so tests assert on what reached
+ * booking/payment, not only on status codes).
+ */
+
+export const INTERNAL_TOKEN = 'gateway-test-internal-token-0123456789';
+export const silentLogger = (): Logger => createLogger({ service: 'queue-gateway-test', level: 'silent' });
+export const uniquePrefix = () => `test:qg-verify:${randomUUID()}:`;
+
+/** A client already connected, with the service's fail-fast settings unless overridden. */
+export async function connectedRedis(url: string): Promise<Redis> {
+  const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => 100 });
+  await redis.connect();
+  return redis;
+}
+
+/** Removes every key under `prefix` (SCAN, never KEYS). */
+export async function deleteKeysUnder(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1_000);
+    cursor = next;
+    if (keys.length > 0) await redis.unlink(...keys);
+  } while (cursor !== '0');
+}
+
+/** A store whose waiting users are not dropped for silence during a test. */
+export const newStore = (redis: Redis, prefix: string) => new RedisQueueStore(redis, { prefix, abandonAfterMs: 600_000 });
+
+/** Issues the users' tokens in order and admits them, so each holds an ACTIVE token. */
+export async function activeTokens<const T extends readonly string[]>(store: RedisQueueStore, userIds: T): Promise<{ -readonly [K in keyof T]: string }> {
+  const tokens: string[] = [];
+  for (const userId of userIds) tokens.push((await store.issue(userId, Date.now())).token);
+  const now = Date.now();
+  await store.admit({ maxActive: 1_000_000, activeTtlMs: 300_000, abandonBefore: now - 600_000, now });
+  return tokens as { -readonly [K in keyof T]: string };
+}
+
+export interface Recorded {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export interface Recorder {
+  url: string;
+  received: Recorded[];
+  close: () => Promise<void>;
+}
+
+/** An upstream stand-in: records each request and answers `201 { echoed: … }` with a few headers to filter. */
+export async function startRecorder(name: string): Promise<Recorder> {
+  const received: Recorded[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    req.on('end', () => {
+      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      const conflict = req.url?.startsWith('/reservations/conflict') === true;
+      res.writeHead(conflict ? 409 : 201, {
+        'content-type': 'application/json; charset=utf-8',
+        'set-cookie': 'upstream-session=secret',
+        'x-upstream-internal': name,
+        'retry-after': '7',
+      });
+      res.end(JSON.stringify(conflict ? { code: 'BOOKING.SEAT_UNAVAILABLE', message: 'taken', correlationId: req.headers['x-request-id'] } : { upstream: name, url: req.url }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+export interface Gateway {
+  server: RunningServer;
+  lookup: BreakerTokenLookup;
+  metrics: Registry;
+  upstreams: { booking: Upstream; payment: Upstream };
+  close: () => Promise<void>;
+}
+
+export interface GatewayOptions {
+  store: Pick<RedisQueueStore, 'lookup'>;
+  repository: Pick<FallbackTokenRepository, 'findByToken' | 'waitingPosition'>;
+  bookingUrl: string;
+  paymentUrl: string;
+  breaker?: Partial<BreakerSettings>;
+  timeouts?: Partial<UpstreamTimeouts>;
+}
+
+/** Token lookup behind the breaker, verification and forwarding, mounted in service-kit's app on port 0. */
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const logger = silentLogger();
+  const metrics = createMetricsRegistry('queue-gateway-test');
+  const lookup = createTokenLookup({
+    store: options.store,
+    repository: options.repository,
+    breaker: { timeoutMs: 500, errorThresholdPercentage: 50, volumeThreshold: 5, resetTimeoutMs: 2_000, ...options.breaker },
+    metrics,
+    logger,
+  });
+  const upstreams = {
+    booking: createUpstream({ name: 'booking', url: options.bookingUrl, timeouts: options.timeouts }),
+    payment: createUpstream({ name: 'payment', url: options.paymentUrl, timeouts: options.timeouts }),
+  };
+  const routes = forwardRoutes({ verify: verifyQueueToken({ lookup: lookup.lookup }), upstreams, internalToken: INTERNAL_TOKEN, logger });
+  const server = await listen(createServiceApp({ logger, metrics, readiness: [], routes: [routes] }), 0, '127.0.0.1');
+  return {
+    server,
+    lookup,
+    metrics,
+    upstreams,
+    close: async () => {
+      await server.close();
+      await Promise.all([upstreams.booking.close(), upstreams.payment.close()]);
+      lookup.close();
+    },
+  };
+}
+
+/** A call through the gateway; the body comes back parsed when it is JSON. */
+export async function through(
+  gateway: Gateway,
+  path: string,
+  options: { method?: string; token?: string; headers?: Record<string, string>; body?: unknown } = {},
+): Promise<{ status: number; body: unknown; headers: Headers }> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token !== undefined) headers['x-queue-token'] = options.token;
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(`${gateway.server.url}${path}`, {
+    method: options.method ?? 'GET',
+    headers,
+    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+  });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: res.status, body, headers: res.headers };
+}

@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { createLogger, createMetricsRegistry, createServiceApp, listen, type Logger, type Registry, type RunningServer } from '@ticketing/service-kit';
+import { RedisQueueStore } from '../../src/data-access/queue.store';
+import { queueRoutes } from '../../src/entry-points/http/queue.routes';
+import type { AdmissionConfig } from '../../src/entry-points/jobs/admission.job';
+
+/*
+ * Test kit for the queue: the real project Redis, isolated by a random key prefix per test file (and a
+ * suffix per test), and the real routes mounted in service-kit's app on port 0.
+ */
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6380';
+
+export const silentLogger = (): Logger => createLogger({ service: 'queue-gateway-test', level: 'silent' });
+
+/** A client that is connected before the test uses it (the service's clients fail fast while connecting). */
+export async function openRedis(): Promise<Redis> {
+  const redis = new Redis(REDIS_URL, { lazyConnect: true });
+  await redis.connect();
+  return redis;
+}
+
+/** `test:qg:<uuid>:`; call the result with a name for a per-test sub-prefix. */
+export function filePrefix(): { base: string; next: () => string } {
+  const base = `test:qg:${randomUUID()}:`;
+  let n = 0;
+  return { base, next: () => `${base}${++n}:` };
+}
+
+/** Every key under `prefix` (SCAN, never KEYS). */
+export async function keysUnder(redis: Redis, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1_000);
+    cursor = next;
+    keys.push(...batch);
+  } while (cursor !== '0');
+  return keys;
+}
+
+export async function deleteKeysUnder(redis: Redis, prefix: string): Promise<void> {
+  const keys = await keysUnder(redis, prefix);
+  for (let i = 0; i < keys.length; i += 500) await redis.unlink(...keys.slice(i, i + 500));
+}
+
+export const defaultConfig = (prefix: string, overrides: Partial<AdmissionConfig> = {}): AdmissionConfig => ({
+  QUEUE_KEY_PREFIX: prefix,
+  QUEUE_MAX_ACTIVE: 100,
+  QUEUE_ACTIVE_TTL_SECONDS: 300,
+  QUEUE_ADMISSION_INTERVAL_MS: 1_000,
+  QUEUE_ABANDON_AFTER_SECONDS: 60,
+  ...overrides,
+});
+
+export interface QueueApp {
+  store: RedisQueueStore;
+  server: RunningServer;
+  config: AdmissionConfig;
+  metrics: Registry;
+  close: () => Promise<void>;
+}
+
+/** The store and the real routes, listening on a free port; the breaker is reported as CLOSED. */
+export async function startQueueApp(redis: Redis, config: AdmissionConfig): Promise<QueueApp> {
+  const store = new RedisQueueStore(redis, { prefix: config.QUEUE_KEY_PREFIX, abandonAfterMs: config.QUEUE_ABANDON_AFTER_SECONDS * 1_000 });
+  const metrics = createMetricsRegistry('queue-gateway-test');
+  const routes = queueRoutes({ store, lookup: (token, now, options) => store.lookup(token, now, options), config, breakerState: () => 'CLOSED', metrics });
+  const app = createServiceApp({ logger: silentLogger(), metrics, readiness: [], routes: [routes] });
+  const server = await listen(app, 0, '127.0.0.1');
+  return { store, server, config, metrics, close: () => server.close() };
+}
+
+/** A JSON call to the app; `body` may be a raw string to send malformed JSON. */
+export async function call(
+  server: RunningServer,
+  method: string,
+  path: string,
+  options: { body?: unknown; token?: string } = {},
+): Promise<{ status: number; body: unknown }> {
+  const headers: Record<string, string> = {};
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (options.token !== undefined) headers['x-queue-token'] = options.token;
+  const res = await fetch(`${server.url}${path}`, {
+    method,
+    headers,
+    ...(options.body === undefined ? {} : { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+}
+
+/** One entry of the `changes` stream as a plain object. */
+export type Change = Record<'token' | 'userId' | 'status' | 'issuedAt' | 'activatedAt' | 'expiresAt' | 'at', string>;
+
+export async function changes(redis: Redis, prefix: string): Promise<Change[]> {
+  const entries = await redis.xrange(`${prefix}changes`, '-', '+');
+  return entries.map(([, fields]) => {
+    const record: Record<string, string> = {};
+    for (let i = 0; i < fields.length; i += 2) record[fields[i]!] = fields[i + 1]!;
+    return record as Change;
+  });
+}
