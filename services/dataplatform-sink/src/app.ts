@@ -1,13 +1,16 @@
 import type { Express } from 'express';
 import { createServiceApp, type Logger, type ReadinessCheck, type Registry } from '@ticketing/service-kit';
+import type { SinkStatsReader } from './domain/stored-event';
+import { statsRoutes } from './entry-points/http/stats.routes';
 
 export interface AppDependencies {
   logger: Logger;
   metrics: Registry;
   readiness: ReadinessCheck[];
+  stats: SinkStatsReader;
 }
 
-/** Sink's HTTP app, built without listening (tests mount it on port 0). */
+/** Sink's HTTP app, built without listening (tests mount it on port 0): health, metrics and the stats. */
 export function buildApp(deps: AppDependencies): Express {
-  return createServiceApp({ ...deps, routes: [] });
+  return createServiceApp({ ...deps, routes: [statsRoutes(deps.stats)] });
 }

@@ -1,0 +1,156 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import { parsePaymentCompleted, Topics } from '@ticketing/contracts';
+import { correlationIdFrom, runWithCorrelationId, type Logger } from '@ticketing/service-kit';
+import type { SinkMetrics } from '../../data-access/sink.metrics';
+import type { EventSinkService } from '../../domain/event-sink.service';
+import type { Delivery } from '../../domain/stored-event';
+
+export interface PaymentCompletedConsumerOptions {
+  kafka: Kafka;
+  /** All sink instances share it, so each partition (and each event) is handled by one of them. */
+  groupId: string;
+  sink: EventSinkService<KafkaMessage>;
+  metrics: SinkMetrics;
+  logger: Logger;
+  /** Pause before a failed batch is retried: doubles from `initialDelayMs` up to `maxDelayMs`. */
+  retry: { initialDelayMs: number; maxDelayMs: number };
+  /**
+   * Longest close() waits to leave the group. kafkajs finishes a retry pause before it stops, which
+   * during an outage may outlast the shutdown budget; past this, close() returns and the unfinished
+   * batch (never committed) is redelivered to whichever instance gets the partition.
+   */
+  closeTimeoutMs?: number;
+}
+
+export interface PaymentCompletedConsumer {
+  /** Resolves once the consumer joined its group and fetched once (its start offsets are fixed). */
+  readonly ready: Promise<void>;
+  /** Finishes the step in hand, commits what is done and leaves the group (waiting at most closeTimeoutMs). Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * Stores every PaymentCompleted once. Batches are handled by the sink's rules, and an offset is
+ * resolved only after its message was stored or dead-lettered, so kafkajs commits nothing unhandled.
+ * A failure is thrown: kafkajs re-fetches from the first unhandled offset with growing pauses, and
+ * after its retries restarts the consumer, again and again, never skipping a message.
+ *
+ * Returns at once: joining happens in the background and is retried while Kafka is down, so the HTTP
+ * side (health, stats) serves meanwhile and readiness reports Kafka.
+ */
+export function startPaymentCompletedConsumer(options: PaymentCompletedConsumerOptions): PaymentCompletedConsumer {
+  const { kafka, groupId, sink, metrics, retry } = options;
+  const logger = options.logger.child({ component: 'payment-completed-consumer', groupId });
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
+  const stopped = new AbortController();
+  let consumer: Consumer | undefined;
+
+  const startOnce = async () => {
+    const current = kafka.consumer({
+      groupId,
+      // A 1 s long poll (5 s by default) bounds how long close() waits for the fetch in flight.
+      maxWaitTimeInMs: 1_000,
+      retry: {
+        initialRetryTime: retry.initialDelayMs,
+        maxRetryTime: retry.maxDelayMs,
+        // Called when kafkajs gave up retrying a batch: start again (after at most maxRetryTime) unless
+        // we are shutting down. A message that cannot be handled yet must wait, not be skipped.
+        restartOnFailure: async (error) => {
+          if (stopped.signal.aborted) return false;
+          metrics.restarts.inc();
+          logger.error({ err: error }, 'consumer gave up retrying; restarting');
+          return true;
+        },
+      },
+    });
+    consumer = current;
+    const stopListening = current.on(current.events.FETCH, () => {
+      markReady();
+      stopListening();
+    });
+    // kafkajs restarts itself after retriable crashes; after any other one, start over from scratch.
+    current.on(current.events.CRASH, ({ payload }) => {
+      if (payload.restart || stopped.signal.aborted) return;
+      metrics.restarts.inc();
+      logger.error({ err: payload.error }, 'consumer crashed; starting again');
+      void current.disconnect().catch(() => undefined).then(keepStarting);
+    });
+    await current.connect();
+    // A group without committed offsets starts at the beginning: the sink must store every event,
+    // including those published before it first ran.
+    await current.subscribe({ topic: Topics.PaymentCompleted, fromBeginning: true });
+    await current.run({
+      // Offsets are resolved by the sink's progress, step by step, never for the whole batch up front.
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        const deliveries = batch.messages.map((message) => toDelivery(batch.topic, batch.partition, message));
+        await sink.handle(deliveries, {
+          done: async (offset) => {
+            resolveOffset(offset);
+            await heartbeat();
+          },
+          interrupted: () => !isRunning() || isStale(),
+        });
+        metrics.lag.set({ partition: String(batch.partition) }, Math.max(0, Number(batch.offsetLag())));
+      },
+    });
+  };
+
+  const keepStarting = async (): Promise<void> => {
+    let delay = retry.initialDelayMs;
+    for (let attempt = 1; !stopped.signal.aborted; attempt += 1) {
+      try {
+        await startOnce();
+        // close() may have come while this attempt was connecting: leave the group it just joined.
+        if (stopped.signal.aborted) await consumer?.disconnect();
+        else if (attempt > 1) logger.info({ attempt }, 'consumer started after Kafka became reachable');
+        return;
+      } catch (error) {
+        if (attempt === 1) logger.warn({ err: error }, 'consumer cannot start yet; retrying until Kafka answers');
+        await consumer?.disconnect().catch(() => undefined);
+        await sleep(delay, undefined, { signal: stopped.signal }).catch(() => undefined);
+        delay = Math.min(delay * 2, retry.maxDelayMs);
+      }
+    }
+  };
+  void keepStarting();
+
+  const leave = async (current: Consumer | undefined) => {
+    if (!current) return;
+    const timer = new AbortController();
+    const timedOut = sleep(options.closeTimeoutMs ?? 5_000, true, { signal: timer.signal }).catch(() => false);
+    const left = current.disconnect().then(() => false);
+    // Raced below; a failure arriving after we stopped waiting must not become an unhandled rejection.
+    left.catch(() => undefined);
+    try {
+      if (await Promise.race([left, timedOut])) logger.warn('stopped waiting for the consumer to leave; its unfinished batch will be redelivered');
+    } finally {
+      timer.abort();
+    }
+  };
+
+  let closing: Promise<void> | undefined;
+  return {
+    ready,
+    close: () => {
+      stopped.abort();
+      closing ??= leave(consumer);
+      return closing;
+    },
+  };
+}
+
+/** Parses one message under its own correlation id, so whatever the parse logs joins the producer's request. */
+function toDelivery(topic: string, partition: number, message: KafkaMessage): Delivery<KafkaMessage> {
+  const correlationId = correlationIdFrom(message.headers);
+  return runWithCorrelationId(correlationId, () => ({
+    message,
+    position: { topic, partition, offset: message.offset },
+    correlationId,
+    parsed: parsePaymentCompleted(message.value),
+  }));
+}
