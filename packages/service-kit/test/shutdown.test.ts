@@ -29,4 +29,15 @@ describe('ShutdownManager', () => {
 
     expect(calls).toEqual(['http', 'postgres']);
   });
+
+  it('when a step has a time limit and hangs, then the next steps still run', async () => {
+    const calls: string[] = [];
+    const manager = new ShutdownManager(logger);
+    manager.add('postgres', () => { calls.push('postgres'); });
+    manager.add('consumer', () => new Promise(() => undefined), { timeoutMs: 50 });
+
+    await manager.shutdown('SIGTERM');
+
+    expect(calls).toEqual(['postgres']);
+  });
 });

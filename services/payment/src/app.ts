@@ -1,13 +1,24 @@
-import type { Express } from 'express';
-import { createServiceApp, type Logger, type ReadinessCheck, type Registry } from '@ticketing/service-kit';
+import express, { type Express } from 'express';
+import { createServiceApp, requireInternalCredential, type Logger, type ReadinessCheck, type Registry } from '@ticketing/service-kit';
+import type { BalanceService } from './domain/balance.service';
+import type { PaymentService } from './domain/payment.service';
+import { balanceRoutes } from './entry-points/http/balance.routes';
+import { paymentRoutes } from './entry-points/http/payment.routes';
 
 export interface AppDependencies {
   logger: Logger;
   metrics: Registry;
   readiness: ReadinessCheck[];
+  /** INTERNAL_TOKEN: only callers presenting it (the gateway) reach payment's routes. */
+  internalToken: string;
+  balances: BalanceService;
+  payments: PaymentService;
 }
 
-/** Payment's HTTP app, built without listening (tests mount it on port 0). */
+/** Payment's HTTP app, built without listening (tests mount it on port 0). Every route but health and metrics needs the internal credential. */
 export function buildApp(deps: AppDependencies): Express {
-  return createServiceApp({ ...deps, routes: [] });
+  const routes = express.Router();
+  routes.use(requireInternalCredential(deps.internalToken));
+  routes.use(balanceRoutes(deps.balances), paymentRoutes(deps.payments));
+  return createServiceApp({ ...deps, routes: [routes] });
 }

@@ -49,7 +49,8 @@ void runService('queue-gateway', loadConfig, async (runtime) => {
     expireInFallback: (userId, options) => repository.expireUser(userId, options),
     logger,
   });
-  shutdown.add('payment-completed-consumer', consumer.close);
+  // Leaving the group can wait on a rebalance (e.g. right after a broker restart); the group copes if we don't.
+  shutdown.add('payment-completed-consumer', consumer.close, { timeoutMs: config.SHUTDOWN_TIMEOUT_MS / 2 });
   const admission = await startAdmission({ redisUrl: config.REDIS_URL, store, config, logger, metrics });
   shutdown.add('admission', admission.close);
 

@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 interface Handler {
   name: string;
   close: () => Promise<unknown> | unknown;
+  /** Longest this step may take before the next one runs (e.g. a Kafka consumer leaving a group whose broker just came back). */
+  timeoutMs?: number;
 }
 
 /**
@@ -18,8 +20,8 @@ export class ShutdownManager {
     private readonly timeoutMs = 10_000,
   ) {}
 
-  add(name: string, close: Handler['close']): void {
-    this.handlers.push({ name, close });
+  add(name: string, close: Handler['close'], options: { timeoutMs?: number } = {}): void {
+    this.handlers.push({ name, close, timeoutMs: options.timeoutMs });
   }
 
   /** Runs every handler once; later calls return the same promise. Never throws: failures are logged. */
@@ -46,11 +48,22 @@ export class ShutdownManager {
     this.logger.info({ reason }, 'shutting down');
     for (const handler of [...this.handlers].reverse()) {
       try {
-        await handler.close();
+        await bounded(Promise.resolve().then(handler.close), handler.timeoutMs);
         this.logger.info({ step: handler.name }, 'closed');
       } catch (error) {
         this.logger.error({ err: error, step: handler.name }, 'shutdown step failed');
       }
     }
   }
+}
+
+/** `work`, or a rejection once `timeoutMs` passed (the work itself goes on in the background). */
+function bounded(work: Promise<unknown>, timeoutMs: number | undefined): Promise<unknown> {
+  if (timeoutMs === undefined) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`did not finish within ${timeoutMs} ms`)), timeoutMs);
+    timer.unref();
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import { isErrorCode, PaymentResponse } from '@ticketing/contracts';
+import { AppError, currentCorrelationId } from '@ticketing/service-kit';
+import { pause } from './backoff';
+import type { BalanceStore } from './balance';
+import type { KeyedSerializer } from './keyed-serializer';
+import { STALE, withOptimisticRetry, type RetryPolicy } from './optimistic-retry';
+import type { BookingPort, PaymentRecord, PaymentRef, PaymentStore, StoredResponse } from './payment';
+import type { PaymentEvents } from './payment-events';
+import type { PaymentSettlement, Settlement } from './payment-settlement';
+
+export interface PaymentServiceDeps {
+  payments: PaymentStore;
+  balances: BalanceStore;
+  booking: BookingPort;
+  settlement: PaymentSettlement;
+  retry: RetryPolicy;
+  /** The same queue of balance writes as the balance service's. */
+  balanceWrites: KeyedSerializer;
+  events: PaymentEvents;
+  /** How long a repeated Idempotency-Key waits for the first request before resuming the saga itself. */
+  idempotencyWaitMs: number;
+}
+
+export interface PayCommand {
+  userId: string;
+  reservationId: string;
+  idempotencyKey?: string;
+}
+
+const POLL_MS = 50;
+
+/** `POST /payments`: the first half of the saga (check, deduct) and the answer; see README "Payment saga". */
+export class PaymentService {
+  constructor(private readonly deps: PaymentServiceDeps) {}
+
+  async pay(command: PayCommand): Promise<PaymentResponse> {
+    try {
+      const { answer, replayed } = await this.run(command);
+      this.deps.events.paid(replayed ? 'replayed' : 'completed');
+      return answer;
+    } catch (error) {
+      this.deps.events.paid(error instanceof AppError ? error.code : 'COMMON.INTERNAL');
+      throw error;
+    }
+  }
+
+  private async run({ userId, reservationId, idempotencyKey }: PayCommand): Promise<{ answer: PaymentResponse; replayed: boolean }> {
+    const { payments, booking } = this.deps;
+    // The key first: its answer stands even after the reservation has moved on (e.g. is now CONFIRMED).
+    const earlier = idempotencyKey === undefined ? undefined : await payments.findByKey(userId, idempotencyKey);
+    if (earlier) return { answer: await this.replay(earlier, reservationId), replayed: true };
+
+    const lookup = await booking.get(reservationId);
+    if (lookup.kind === 'unavailable') throw unavailable();
+    // Someone else's reservation is indistinguishable from a missing one.
+    if (lookup.kind === 'not-found' || lookup.reservation.userId !== userId) {
+      throw new AppError('BOOKING.RESERVATION_NOT_FOUND', `No reservation ${reservationId}`);
+    }
+    const { reservation } = lookup;
+    if (reservation.status !== 'HELD' || Date.parse(reservation.expiresAt) <= Date.now()) {
+      // A request with the same key may have finished the whole saga between our key check and
+      // our look at the reservation: its answer, not "already paid", is what this key gets.
+      const winner = idempotencyKey === undefined ? undefined : await payments.findByKey(userId, idempotencyKey);
+      if (winner) return { answer: await this.replay(winner, reservationId), replayed: true };
+      if (reservation.status === 'CONFIRMED') throw alreadyPaid();
+      throw new AppError('BOOKING.RESERVATION_EXPIRED', 'The hold on this seat has expired');
+    }
+
+    const payment: PaymentRef = { id: randomUUID(), reservationId, userId, amount: reservation.price, correlationId: currentCorrelationId() ?? null };
+    const key = idempotencyKey ?? null;
+    const started = await this.deps.balanceWrites.run(userId, () =>
+      withOptimisticRetry(this.deps.retry, () => this.tryStart(payment, key), () => this.deps.events.lockRetried('payment')),
+    );
+    if (started === 'duplicate') return this.lostRace(userId, reservationId, idempotencyKey);
+    return { answer: answerOf(await this.deps.settlement.settle(payment)), replayed: false };
+  }
+
+  /** One optimistic attempt at the saga's first step: PENDING payment, deduction and ledger row, or nothing. */
+  private async tryStart(payment: PaymentRef, idempotencyKey: string | null): Promise<'started' | 'duplicate' | typeof STALE> {
+    const seen = await this.deps.balances.find(payment.userId);
+    if (!seen || seen.amount < payment.amount) {
+      throw new AppError('PAYMENT.INSUFFICIENT_BALANCE', `The balance does not cover ${payment.amount}`);
+    }
+    const attempt = await this.deps.payments.start({ ...payment, idempotencyKey }, seen);
+    return attempt.kind === 'stale' ? STALE : attempt.kind;
+  }
+
+  /** Another request inserted first (same reservation, or same key): its answer, or ALREADY_PAID. */
+  private async lostRace(userId: string, reservationId: string, idempotencyKey: string | undefined) {
+    const winner = idempotencyKey === undefined ? undefined : await this.deps.payments.findByKey(userId, idempotencyKey);
+    if (!winner) throw alreadyPaid();
+    return { answer: await this.replay(winner, reservationId), replayed: true };
+  }
+
+  /**
+   * The first answer for a key: at once when stored; while the first request is still running, after
+   * waiting for it; if it never finishes (its process died, booking was down), by resuming its saga —
+   * safe, since every step is idempotent and only one settler can write the outcome.
+   */
+  private async replay(first: PaymentRecord, reservationId: string): Promise<PaymentResponse> {
+    if (first.reservationId !== reservationId) {
+      throw new AppError('PAYMENT.IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used for another reservation');
+    }
+    let current: PaymentRecord | undefined = first;
+    const deadline = Date.now() + this.deps.idempotencyWaitMs;
+    while (current?.status === 'PENDING' && Date.now() < deadline) {
+      await pause(POLL_MS);
+      current = await this.deps.payments.findById(first.id);
+    }
+    if (!current || current.status === 'PENDING' || !current.response) return answerOf(await this.deps.settlement.settle(first));
+    return answerOf({ kind: current.status === 'COMPLETED' ? 'completed' : 'refunded', response: current.response });
+  }
+}
+
+/** The HTTP answer of a settled saga: the 201 body, or the stored failure as an AppError. */
+function answerOf(settlement: Settlement): PaymentResponse {
+  if (settlement.kind === 'pending') throw unavailable();
+  if (settlement.kind === 'completed') return PaymentResponse.parse(settlement.response.body);
+  throw storedFailure(settlement.response);
+}
+
+function storedFailure(response: StoredResponse): AppError {
+  const { code, message } = (response.body ?? {}) as { code?: unknown; message?: unknown };
+  if (!isErrorCode(code) || typeof message !== 'string') return new AppError('COMMON.INTERNAL', 'Stored payment answer is unreadable');
+  return new AppError(code, message, { httpStatus: response.status });
+}
+
+const alreadyPaid = () => new AppError('PAYMENT.ALREADY_PAID', 'This reservation is already paid');
+const unavailable = () =>
+  new AppError('COMMON.UNAVAILABLE', 'Booking did not answer; the payment will be finished or refunded shortly. Retry with the same Idempotency-Key to get its outcome', {
+    headers: { 'Retry-After': '2' },
+  });
