@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel as KafkaLogLevel, type Admin, type IHeaders, type LogEntry } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { ReadinessCheck } from '../health/readiness';
@@ -56,4 +57,40 @@ export function correlationIdFrom(headers: IHeaders | undefined): string | undef
   const value = headers?.[KafkaHeaders.CorrelationId];
   const first = Array.isArray(value) ? value[0] : value;
   return first === undefined ? undefined : first.toString();
+}
+
+export interface KeepStartingOptions {
+  /** Connects, subscribes and runs the consumer; rejects while Kafka is unreachable. */
+  startOnce: () => Promise<void>;
+  /** Disconnects whatever the failed or aborted attempt left connected. */
+  disconnect: () => Promise<void> | undefined;
+  /** Aborted by the service's close(): stops the attempts. */
+  signal: AbortSignal;
+  logger: Logger;
+  /** Pause after the first failure, doubled after each further one up to `maxDelayMs`. */
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+/**
+ * Starts a consumer in the background and keeps retrying while Kafka is down, so a service starts and
+ * serves without Kafka (its readiness says so) and catches up once the broker answers.
+ */
+export async function keepStartingConsumer(options: KeepStartingOptions): Promise<void> {
+  const { logger, signal } = options;
+  let delay = options.initialDelayMs;
+  for (let attempt = 1; !signal.aborted; attempt += 1) {
+    try {
+      await options.startOnce();
+      // close() may have come while this attempt was connecting: leave the group it just joined.
+      if (signal.aborted) await options.disconnect();
+      else if (attempt > 1) logger.info({ attempt }, 'consumer started after Kafka became reachable');
+      return;
+    } catch (error) {
+      if (attempt === 1) logger.warn({ err: error }, 'consumer cannot start yet; retrying until Kafka answers');
+      await Promise.resolve(options.disconnect()).catch(() => undefined);
+      await sleep(delay, undefined, { signal }).catch(() => undefined);
+      delay = Math.min(delay * 2, options.maxDelayMs);
+    }
+  }
 }

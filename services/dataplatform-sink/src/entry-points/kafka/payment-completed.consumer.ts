@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { parsePaymentCompleted, Topics } from '@ticketing/contracts';
-import { correlationIdFrom, runWithCorrelationId, type Logger } from '@ticketing/service-kit';
+import { correlationIdFrom, keepStartingConsumer, runWithCorrelationId, type Logger } from '@ticketing/service-kit';
 import type { SinkMetrics } from '../../data-access/sink.metrics';
 import type { EventSinkService } from '../../domain/event-sink.service';
 import type { Delivery } from '../../domain/stored-event';
@@ -100,23 +100,15 @@ export function startPaymentCompletedConsumer(options: PaymentCompletedConsumerO
     });
   };
 
-  const keepStarting = async (): Promise<void> => {
-    let delay = retry.initialDelayMs;
-    for (let attempt = 1; !stopped.signal.aborted; attempt += 1) {
-      try {
-        await startOnce();
-        // close() may have come while this attempt was connecting: leave the group it just joined.
-        if (stopped.signal.aborted) await consumer?.disconnect();
-        else if (attempt > 1) logger.info({ attempt }, 'consumer started after Kafka became reachable');
-        return;
-      } catch (error) {
-        if (attempt === 1) logger.warn({ err: error }, 'consumer cannot start yet; retrying until Kafka answers');
-        await consumer?.disconnect().catch(() => undefined);
-        await sleep(delay, undefined, { signal: stopped.signal }).catch(() => undefined);
-        delay = Math.min(delay * 2, retry.maxDelayMs);
-      }
-    }
-  };
+  const keepStarting = () =>
+    keepStartingConsumer({
+      startOnce,
+      disconnect: () => consumer?.disconnect(),
+      signal: stopped.signal,
+      logger,
+      initialDelayMs: retry.initialDelayMs,
+      maxDelayMs: retry.maxDelayMs,
+    });
   void keepStarting();
 
   const leave = async (current: Consumer | undefined) => {

@@ -1,7 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, Kafka } from 'kafkajs';
 import { parsePaymentCompleted, Topics, type PaymentCompletedV1 } from '@ticketing/contracts';
-import { correlationIdFrom, runWithCorrelationId, type Logger } from '@ticketing/service-kit';
+import { correlationIdFrom, keepStartingConsumer, runWithCorrelationId, type Logger } from '@ticketing/service-kit';
 
 export interface PaymentCompletedConsumerOptions {
   kafka: Kafka;
@@ -95,21 +94,15 @@ export function startPaymentCompletedConsumer(options: PaymentCompletedConsumerO
     });
   };
 
-  const keepStarting = async (): Promise<void> => {
-    for (let attempt = 1; !stopped.signal.aborted; attempt += 1) {
-      try {
-        await startOnce();
-        // close() may have come while this attempt was connecting: leave the group it just joined.
-        if (stopped.signal.aborted) await consumer?.disconnect();
-        else if (attempt > 1) logger.info({ attempt }, 'consumer started after Kafka became reachable');
-        return;
-      } catch (error) {
-        if (attempt === 1) logger.warn({ err: error }, 'consumer cannot start yet; retrying until Kafka answers');
-        await consumer?.disconnect().catch(() => undefined);
-        await sleep(RESTART_DELAY_MS, undefined, { signal: stopped.signal }).catch(() => undefined);
-      }
-    }
-  };
+  const keepStarting = () =>
+    keepStartingConsumer({
+      startOnce,
+      disconnect: () => consumer?.disconnect(),
+      signal: stopped.signal,
+      logger,
+      initialDelayMs: RESTART_DELAY_MS,
+      maxDelayMs: RESTART_DELAY_MS,
+    });
   void keepStarting();
 
   let closing: Promise<void> | undefined;
