@@ -79,6 +79,7 @@ async function test(args) {
   prepare();
   // Jest strips types without checking them: type-check tests and sources first.
   run('npx', ['turbo', 'run', 'typecheck', '--output-logs=errors-only']);
+  run('npx', ['tsc', '--noEmit', '-p', 'test/tsconfig.json']); // the cross-service tests in test/
   return withInfra({ DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/ticketing_test' }, async (env) => {
     const jest = spawnSync('npx', ['jest', ...args], { cwd: root, env: { ...env, NODE_ENV: 'test' }, stdio: 'inherit' });
     return jest.status ?? 1;
@@ -155,6 +156,10 @@ async function main([command, ...args]) {
         seed(env, args);
         return 0;
       });
+    case 'audit':
+      prepare();
+      // Not `run`: the audit's exit code (1 = a violation) is the command's answer, not an error.
+      return withInfra({}, (env) => spawnSync('node', [join(root, 'packages/audit/dist/cli.js'), ...args], { cwd: root, env, stdio: 'inherit' }).status ?? 1);
     default:
       throw new Error(`unknown command "${command}"`);
   }

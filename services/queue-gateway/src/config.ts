@@ -6,6 +6,8 @@ export const configSchema = baseEnvSchema(8080)
     ...connectionEnv.database('queue_gateway'),
     REDIS_URL: connectionEnv.REDIS_URL(),
     KAFKA_BROKERS: connectionEnv.KAFKA_BROKERS(),
+    /** The consumer group of the PaymentCompleted consumer; every gateway instance shares it. */
+    KAFKA_GROUP_ID: env.string('queue-gateway'),
     INTERNAL_TOKEN: connectionEnv.INTERNAL_TOKEN(),
     BOOKING_URL: env.url('http://127.0.0.1:8081'),
     PAYMENT_URL: env.url('http://127.0.0.1:8082'),

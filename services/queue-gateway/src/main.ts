@@ -44,7 +44,7 @@ void runService('queue-gateway', loadConfig, async (runtime) => {
 
   const consumer = startPaymentCompletedConsumer({
     kafka: kafka.kafka,
-    groupId: 'queue-gateway',
+    groupId: config.KAFKA_GROUP_ID,
     expireUser: (userId, now, options) => store.expireUser(userId, now, options),
     expireInFallback: (userId, options) => repository.expireUser(userId, options),
     logger,
