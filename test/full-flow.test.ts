@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Client } from 'pg';
+import { runAudit } from '@ticketing/audit';
 import { waitFor } from '@ticketing/devstack/testing';
 import { startPlatform, type Platform } from './support/platform';
 import { userJourney, type JourneyResult } from './support/user-journey';
@@ -96,5 +97,20 @@ describe('the full flow through the gateway', () => {
     }, 60_000);
 
     expect(statuses).toEqual(tokens.map(() => 401));
+  });
+
+  it('when the audit command reads the data the run left, then every invariant check passes', async () => {
+    const { booking, payment, gateway, sink } = platform.schemas;
+
+    const checks = await runAudit({
+      databaseUrl: booking.databaseUrl,
+      schemas: { booking: booking.schema, payment: payment.schema, gateway: gateway.schema, sink: sink.schema },
+      redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6380',
+      queuePrefix: platform.queuePrefix,
+      maxActive: 40,
+    });
+
+    expect(checks.map((c) => [c.name, c.ok, c.violations])).toEqual(checks.map((c) => [c.name, true, []]));
+    expect(checks.map((c) => c.name).sort()).toEqual(['events', 'money', 'seats', 'tokens']);
   });
 });

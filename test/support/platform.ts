@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { createTestSchema, startServiceProcess, type ServiceProcess, type TestSchema } from '@ticketing/devstack/testing';
+import { Kafka, logLevel } from 'kafkajs';
+import { Topics } from '@ticketing/contracts';
 import { createPrismaClient } from '@ticketing/service-kit';
 import { insertCatalogue } from '../../services/booking/src/data-access/catalogue.repository';
 import { PrismaClient as BookingClient } from '../../services/booking/src/data-access/generated/prisma/client';
@@ -43,7 +45,9 @@ export async function startPlatform(options: { seatsPerSchedule: number; maxActi
   try {
     const bookingProcess = await start('booking', { DATABASE_SCHEMA: booking.schema, JOBS_PREFIX: `e2e-${run}` });
     const paymentProcess = await start('payment', { DATABASE_SCHEMA: payment.schema, BOOKING_URL: bookingProcess.url, OUTBOX_POLL_INTERVAL_MS: '100' });
-    await start('dataplatform-sink', { DATABASE_SCHEMA: sink.schema, KAFKA_GROUP_ID: `e2e-sink-${run}` });
+    const sinkGroup = `e2e-sink-${run}`;
+    await startGroupAtEnd(sinkGroup);
+    await start('dataplatform-sink', { DATABASE_SCHEMA: sink.schema, KAFKA_GROUP_ID: sinkGroup });
     const gatewayProcess = await start('queue-gateway', {
       DATABASE_SCHEMA: gateway.schema,
       BOOKING_URL: bookingProcess.url,
@@ -65,5 +69,21 @@ export async function startPlatform(options: { seatsPerSchedule: number; maxActi
   } catch (error) {
     await Promise.all(processes.map((p) => p.stop('SIGKILL')));
     throw error;
+  }
+}
+
+/**
+ * The sink reads a new group's topic from the beginning (it must store every event ever published); on
+ * the shared test broker that history holds other runs' events, so this run's group starts at the end.
+ */
+async function startGroupAtEnd(groupId: string): Promise<void> {
+  const admin = new Kafka({ brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    // Explicit offsets: resetOffsets commits -1, which a consumer reads as "no offset" (from the beginning).
+    const ends = await admin.fetchTopicOffsets(Topics.PaymentCompleted);
+    await admin.setOffsets({ groupId, topic: Topics.PaymentCompleted, partitions: ends.map(({ partition, high }) => ({ partition, offset: high })) });
+  } finally {
+    await admin.disconnect();
   }
 }
