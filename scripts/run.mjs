@@ -74,13 +74,24 @@ async function withInfra(defaults, body) {
 
 const pick = (source, keys) => Object.fromEntries(keys.filter((k) => source[k] !== undefined).map((k) => [k, source[k]]));
 
+/**
+ * Tests get their own database, Redis and Kafka broker (own ports and data dir), so a run never touches
+ * what `npm start` shows: no test event reaches its sink, no test key its Redis.
+ */
+const TEST_INFRA = {
+  DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/ticketing_test',
+  DEVSTACK_DIR: join(root, '.devstack/test'),
+  REDIS_PORT: '6381',
+  KAFKA_PORT: '9094',
+  KAFKA_CONTROLLER_PORT: '9095',
+};
+
 async function test(args) {
-  // Tests get their own database, so a run never touches the data `npm start` shows.
   prepare();
   // Jest strips types without checking them: type-check tests and sources first.
   run('npx', ['turbo', 'run', 'typecheck', '--output-logs=errors-only']);
   run('npx', ['tsc', '--noEmit', '-p', 'test/tsconfig.json']); // the cross-service tests in test/
-  return withInfra({ DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/ticketing_test' }, async (env) => {
+  return withInfra(TEST_INFRA, async (env) => {
     const jest = spawnSync('npx', ['jest', ...args], { cwd: root, env: { ...env, NODE_ENV: 'test' }, stdio: 'inherit' });
     return jest.status ?? 1;
   });

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { createTestSchema, startServiceProcess, type ServiceProcess, type TestSchema } from '@ticketing/devstack/testing';
-import { Kafka, logLevel } from 'kafkajs';
-import { Topics } from '@ticketing/contracts';
+import { createTestSchema, freePort, startServiceProcess, type ServiceProcess, type TestSchema } from '@ticketing/devstack/testing';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { TopicPartitions } from '@ticketing/contracts';
+import { ensureTopics, readLivePid, startKafkaBroker, stopProcess } from '@ticketing/devstack';
 import { createPrismaClient } from '@ticketing/service-kit';
 import { insertCatalogue } from '../../services/booking/src/data-access/catalogue.repository';
 import { PrismaClient as BookingClient } from '../../services/booking/src/data-access/generated/prisma/client';
@@ -19,8 +21,9 @@ export interface Platform {
 
 /**
  * The whole platform as it is deployed, each service its own `node dist/main.js` process, on
- * throwaway schemas, a queue prefix, BullMQ prefix and consumer groups of its own, against the real
- * Postgres, Redis and Kafka `npm test` runs. Nothing is shared with other tests or with `npm start`.
+ * throwaway schemas, a queue prefix and BullMQ prefix of its own, and a Kafka broker of its own (other
+ * tests publish to payment.completed on the shared one, and the sink would store their events too).
+ * Nothing is shared with other tests or with `npm start`.
  */
 export async function startPlatform(options: { seatsPerSchedule: number; maxActive: number }): Promise<Platform> {
   const run = randomUUID().slice(0, 8);
@@ -34,7 +37,17 @@ export async function startPlatform(options: { seatsPerSchedule: number; maxActi
   await insertCatalogue(prisma, buildCatalogue({ concerts: 2, schedulesPerConcert: 1, seatsPerSchedule: options.seatsPerSchedule }, new Date('2027-05-01T19:00:00Z')), options.seatsPerSchedule);
   await prisma.$disconnect();
 
-  const common = { INTERNAL_TOKEN: `e2e-internal-token-${run}`, LOG_LEVEL: 'info' };
+  const kafkaDir = mkdtempSync(join(tmpdir(), 'e2e-kafka-'));
+  const broker = { port: await freePort(), controllerPort: await freePort(), dataDir: kafkaDir, logFile: join(kafkaDir, 'broker.log'), pidFile: join(kafkaDir, 'broker.pid') };
+  const { brokers } = await startKafkaBroker(broker);
+  await ensureTopics(brokers, Object.entries(TopicPartitions).map(([topic, numPartitions]) => ({ topic, numPartitions })));
+  const stopKafka = async () => {
+    const pid = readLivePid(broker.pidFile);
+    if (pid !== undefined) await stopProcess(pid, broker.pidFile);
+    rmSync(kafkaDir, { recursive: true, force: true });
+  };
+
+  const common = { INTERNAL_TOKEN: `e2e-internal-token-${run}`, LOG_LEVEL: 'info', KAFKA_BROKERS: brokers };
   const processes: ServiceProcess[] = [];
   const start = async (dir: string, env: NodeJS.ProcessEnv) => {
     const started = await startServiceProcess(join(services, dir), { ...common, ...env });
@@ -45,9 +58,7 @@ export async function startPlatform(options: { seatsPerSchedule: number; maxActi
   try {
     const bookingProcess = await start('booking', { DATABASE_SCHEMA: booking.schema, JOBS_PREFIX: `e2e-${run}` });
     const paymentProcess = await start('payment', { DATABASE_SCHEMA: payment.schema, BOOKING_URL: bookingProcess.url, OUTBOX_POLL_INTERVAL_MS: '100' });
-    const sinkGroup = `e2e-sink-${run}`;
-    await startGroupAtEnd(sinkGroup);
-    await start('dataplatform-sink', { DATABASE_SCHEMA: sink.schema, KAFKA_GROUP_ID: sinkGroup });
+    await start('dataplatform-sink', { DATABASE_SCHEMA: sink.schema, KAFKA_GROUP_ID: `e2e-sink-${run}` });
     const gatewayProcess = await start('queue-gateway', {
       DATABASE_SCHEMA: gateway.schema,
       BOOKING_URL: bookingProcess.url,
@@ -63,27 +74,14 @@ export async function startPlatform(options: { seatsPerSchedule: number; maxActi
       queuePrefix,
       stop: async () => {
         await Promise.all(processes.map((p) => p.stop('SIGTERM')));
+        await stopKafka();
         await Promise.all([booking, payment, gateway, sink].map((schema) => schema.drop()));
       },
     };
   } catch (error) {
     await Promise.all(processes.map((p) => p.stop('SIGKILL')));
+    await stopKafka();
     throw error;
   }
 }
 
-/**
- * The sink reads a new group's topic from the beginning (it must store every event ever published); on
- * the shared test broker that history holds other runs' events, so this run's group starts at the end.
- */
-async function startGroupAtEnd(groupId: string): Promise<void> {
-  const admin = new Kafka({ brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','), logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    // Explicit offsets: resetOffsets commits -1, which a consumer reads as "no offset" (from the beginning).
-    const ends = await admin.fetchTopicOffsets(Topics.PaymentCompleted);
-    await admin.setOffsets({ groupId, topic: Topics.PaymentCompleted, partitions: ends.map(({ partition, high }) => ({ partition, offset: high })) });
-  } finally {
-    await admin.disconnect();
-  }
-}
