@@ -7,6 +7,7 @@ module.exports = (dir) => ({
   testEnvironment: 'node',
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   transform: { '^.+\\.ts$': '@swc/jest' },
+  setupFiles: [require.resolve('./jest.setup.js')],
   // Prisma's generated client imports its siblings as './x.js' while the sources are './x.ts'.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
 });
