@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Kafka, logLevel as KafkaLogLevel, type Admin, type IHeaders, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel as KafkaLogLevel, type Admin, type Consumer, type IHeaders, type LogEntry } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { ReadinessCheck } from '../health/readiness';
 import { currentCorrelationId } from '../logger/request-context';
@@ -93,4 +93,24 @@ export async function keepStartingConsumer(options: KeepStartingOptions): Promis
       delay = Math.min(delay * 2, options.maxDelayMs);
     }
   }
+}
+
+/**
+ * Watches a consumer: `onFirstFetch` once it has joined and fetched, and after a crash kafkajs does not
+ * recover from itself, a fresh start through `restart` (unless the service is shutting down).
+ */
+export function superviseConsumer(
+  consumer: Consumer,
+  options: { signal: AbortSignal; logger: Logger; onFirstFetch: () => void; restart: () => unknown; onCrash?: () => void },
+): void {
+  const stopListening = consumer.on(consumer.events.FETCH, () => {
+    options.onFirstFetch();
+    stopListening();
+  });
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (payload.restart || options.signal.aborted) return;
+    options.onCrash?.();
+    options.logger.error({ err: payload.error }, 'consumer crashed; starting again');
+    void consumer.disconnect().catch(() => undefined).then(options.restart);
+  });
 }

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { parsePaymentCompleted, Topics } from '@ticketing/contracts';
-import { correlationIdFrom, keepStartingConsumer, runWithCorrelationId, type Logger } from '@ticketing/service-kit';
+import { correlationIdFrom, keepStartingConsumer, runWithCorrelationId, superviseConsumer, type Logger } from '@ticketing/service-kit';
 import type { SinkMetrics } from '../../data-access/sink.metrics';
 import type { EventSinkService } from '../../domain/event-sink.service';
 import type { Delivery } from '../../domain/stored-event';
@@ -68,16 +68,12 @@ export function startPaymentCompletedConsumer(options: PaymentCompletedConsumerO
       },
     });
     consumer = current;
-    const stopListening = current.on(current.events.FETCH, () => {
-      markReady();
-      stopListening();
-    });
-    // kafkajs restarts itself after retriable crashes; after any other one, start over from scratch.
-    current.on(current.events.CRASH, ({ payload }) => {
-      if (payload.restart || stopped.signal.aborted) return;
-      metrics.restarts.inc();
-      logger.error({ err: payload.error }, 'consumer crashed; starting again');
-      void current.disconnect().catch(() => undefined).then(keepStarting);
+    superviseConsumer(current, {
+      signal: stopped.signal,
+      logger,
+      onFirstFetch: markReady,
+      restart: keepStarting,
+      onCrash: () => metrics.restarts.inc(),
     });
     await current.connect();
     // A group without committed offsets starts at the beginning: the sink must store every event,

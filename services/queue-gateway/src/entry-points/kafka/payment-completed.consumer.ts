@@ -1,6 +1,6 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import { parsePaymentCompleted, Topics, type PaymentCompletedV1 } from '@ticketing/contracts';
-import { correlationIdFrom, keepStartingConsumer, runWithCorrelationId, type Logger } from '@ticketing/service-kit';
+import { correlationIdFrom, keepStartingConsumer, runWithCorrelationId, superviseConsumer, type Logger } from '@ticketing/service-kit';
 
 export interface PaymentCompletedConsumerOptions {
   kafka: Kafka;
@@ -68,15 +68,11 @@ export function startPaymentCompletedConsumer(options: PaymentCompletedConsumerO
     // for the fetch in flight, i.e. how much of the shutdown budget leaving the group costs.
     const current = options.kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 1_000 });
     consumer = current;
-    const stopListening = current.on(current.events.FETCH, () => {
-      markReady();
-      stopListening();
-    });
-    // kafkajs restarts itself after retriable crashes; after any other one, start over from scratch.
-    current.on(current.events.CRASH, ({ payload }) => {
-      if (payload.restart || stopped.signal.aborted) return;
-      logger.error({ err: payload.error }, 'consumer crashed; starting again');
-      void current.disconnect().catch(() => undefined).then(keepStarting);
+    superviseConsumer(current, {
+      signal: stopped.signal,
+      logger,
+      onFirstFetch: markReady,
+      restart: keepStarting,
     });
     await current.connect();
     await current.subscribe({ topic: Topics.PaymentCompleted, fromBeginning: options.fromBeginning ?? false });
