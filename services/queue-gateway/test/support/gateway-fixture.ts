@@ -2,12 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
+import { deleteKeysUnder, silentLogger } from './queue-test-kit';
 import {
-  createLogger,
   createMetricsRegistry,
   createServiceApp,
   listen,
-  type Logger,
   type Registry,
   type RunningServer,
 } from '@ticketing/service-kit';
@@ -25,7 +24,8 @@ import { verifyQueueToken } from '../../src/entry-points/http/verify-token.middl
  */
 
 export const INTERNAL_TOKEN = 'gateway-test-internal-token-0123456789';
-export const silentLogger = (): Logger => createLogger({ service: 'queue-gateway-test', level: 'silent' });
+// One copy of the Redis/logging test helpers, shared with the queue tests.
+export { deleteKeysUnder, silentLogger };
 export const uniquePrefix = () => `test:qg-verify:${randomUUID()}:`;
 
 /** A client already connected, with the service's fail-fast settings unless overridden. */
@@ -33,16 +33,6 @@ export async function connectedRedis(url: string): Promise<Redis> {
   const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => 100 });
   await redis.connect();
   return redis;
-}
-
-/** Removes every key under `prefix` (SCAN, never KEYS). */
-export async function deleteKeysUnder(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1_000);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== '0');
 }
 
 /** A store whose waiting users are not dropped for silence during a test. */
