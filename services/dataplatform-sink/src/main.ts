@@ -33,8 +33,8 @@ void runService('dataplatform-sink', loadConfig, async (runtime) => {
     metrics: sinkMetrics,
     logger,
     retry: { initialDelayMs: config.SINK_RETRY_INITIAL_DELAY_MS, maxDelayMs: config.SINK_RETRY_MAX_DELAY_MS },
-    // Half the budget, so the HTTP server, producer and Postgres still close in time after it.
-    closeTimeoutMs: config.SHUTDOWN_TIMEOUT_MS / 2,
   });
-  shutdown.add('kafka-consumer', () => consumer.close());
+  // Leaving the group may wait on a rebalance: half the budget, so the HTTP server, producer and
+  // Postgres still close in time after it (an unfinished batch is simply redelivered).
+  shutdown.add('kafka-consumer', consumer.close, { timeoutMs: config.SHUTDOWN_TIMEOUT_MS / 2 });
 });

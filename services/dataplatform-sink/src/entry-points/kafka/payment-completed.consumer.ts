@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { parsePaymentCompleted, Topics } from '@ticketing/contracts';
 import { correlationIdFrom, keepStartingConsumer, runWithCorrelationId, superviseConsumer, type Logger } from '@ticketing/service-kit';
@@ -15,18 +14,12 @@ export interface PaymentCompletedConsumerOptions {
   logger: Logger;
   /** Pause before a failed batch is retried: doubles from `initialDelayMs` up to `maxDelayMs`. */
   retry: { initialDelayMs: number; maxDelayMs: number };
-  /**
-   * Longest close() waits to leave the group. kafkajs finishes a retry pause before it stops, which
-   * during an outage may outlast the shutdown budget; past this, close() returns and the unfinished
-   * batch (never committed) is redelivered to whichever instance gets the partition.
-   */
-  closeTimeoutMs?: number;
 }
 
 export interface PaymentCompletedConsumer {
   /** Resolves once the consumer joined its group and fetched once (its start offsets are fixed). */
   readonly ready: Promise<void>;
-  /** Finishes the step in hand, commits what is done and leaves the group (waiting at most closeTimeoutMs). Safe to call twice. */
+  /** Finishes the step in hand, commits what is done and leaves the group (the shutdown step bounds how long it may take). Safe to call twice. */
   close(): Promise<void>;
 }
 
@@ -107,26 +100,12 @@ export function startPaymentCompletedConsumer(options: PaymentCompletedConsumerO
     });
   void keepStarting();
 
-  const leave = async (current: Consumer | undefined) => {
-    if (!current) return;
-    const timer = new AbortController();
-    const timedOut = sleep(options.closeTimeoutMs ?? 5_000, true, { signal: timer.signal }).catch(() => false);
-    const left = current.disconnect().then(() => false);
-    // Raced below; a failure arriving after we stopped waiting must not become an unhandled rejection.
-    left.catch(() => undefined);
-    try {
-      if (await Promise.race([left, timedOut])) logger.warn('stopped waiting for the consumer to leave; its unfinished batch will be redelivered');
-    } finally {
-      timer.abort();
-    }
-  };
-
   let closing: Promise<void> | undefined;
   return {
     ready,
     close: () => {
       stopped.abort();
-      closing ??= leave(consumer);
+      closing ??= consumer?.disconnect() ?? Promise.resolve();
       return closing;
     },
   };
