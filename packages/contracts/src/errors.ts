@@ -58,6 +58,10 @@ export const ErrorCodes = {
   AUTH: {
     /** A service-to-service call lacks a valid `X-Internal-Token`. */
     INTERNAL_CREDENTIAL_MISSING: 'AUTH.INTERNAL_CREDENTIAL_MISSING',
+    /** The gateway runs with JWT identity and `Authorization: Bearer` is missing, invalid or expired. */
+    TOKEN_INVALID: 'AUTH.TOKEN_INVALID',
+    /** The body names a user other than the verified JWT's subject: nobody joins the line for someone else. */
+    USER_MISMATCH: 'AUTH.USER_MISMATCH',
   },
   COMMON: {
     /** No such route (an unknown *resource* has its own area-specific code). */
@@ -105,6 +109,8 @@ export const ErrorHttpStatus = {
   // already treat 409 as "look at the code".
   'PAYMENT.IDEMPOTENCY_KEY_REUSED': 409,
   'AUTH.INTERNAL_CREDENTIAL_MISSING': 401,
+  'AUTH.TOKEN_INVALID': 401,
+  'AUTH.USER_MISMATCH': 403,
   'COMMON.NOT_FOUND': 404,
   'COMMON.INTERNAL': 500,
   'COMMON.UNAVAILABLE': 503,

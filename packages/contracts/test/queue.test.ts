@@ -1,4 +1,4 @@
-import { IssueTokenRequest, IssueTokenResponse, QueueStatsResponse, TokenStatusResponse } from '../src';
+import { AuthenticatedIssueTokenRequest, IssueTokenRequest, IssueTokenResponse, QueueStatsResponse, TokenStatusResponse } from '../src';
 
 describe('IssueTokenRequest', () => {
   it.each([['a'], ['user_1'], ['A-Z_09-x'], ['x'.repeat(64)]])('when userId is %p, then it parses', (userId) => {
@@ -25,6 +25,20 @@ describe('IssueTokenRequest', () => {
     ['a string', 'u1'],
   ])('when the body has %s, then it is rejected', (_label, body) => {
     expect(IssueTokenRequest.safeParse(body).success).toBe(false);
+  });
+});
+
+describe('AuthenticatedIssueTokenRequest', () => {
+  it.each([['no userId', {}], ['a valid userId', { userId: 'user_1' }]])('when the body has %s, then it parses', (_label, body) => {
+    expect(AuthenticatedIssueTokenRequest.parse(body)).toEqual(body);
+  });
+
+  it.each([
+    ['a malformed userId', { userId: 'user 1' }],
+    ['an extra field', { admin: true }],
+    ['a null userId', { userId: null }],
+  ])('when the body has %s, then it is rejected', (_label, body) => {
+    expect(AuthenticatedIssueTokenRequest.safeParse(body).success).toBe(false);
   });
 });
 

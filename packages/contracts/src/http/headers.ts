@@ -18,6 +18,10 @@ export const HttpHeaders = {
   UserId: 'X-User-Id',
   /** Sent with 429 and 503 answers. */
   RetryAfter: 'Retry-After',
+  /** `Bearer <jwt>` on `POST /queue/tokens` when the gateway runs with JWT identity (AUTH_MODE=jwt). */
+  Authorization: 'Authorization',
+  /** Sent with a 401 `AUTH.TOKEN_INVALID` (RFC 6750). */
+  WwwAuthenticate: 'WWW-Authenticate',
 } as const;
 
 /** One of the header names above. */

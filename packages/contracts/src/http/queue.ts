@@ -19,6 +19,13 @@ export const IssueTokenRequest = z.strictObject({ userId: UserId });
 export type IssueTokenRequest = z.infer<typeof IssueTokenRequest>;
 
 /**
+ * `POST /queue/tokens` body when the user comes from a verified JWT (AUTH_MODE=jwt): `userId` may be
+ * left out (the JWT's subject is the user); when present the gateway requires it to equal the subject.
+ */
+export const AuthenticatedIssueTokenRequest = IssueTokenRequest.partial();
+export type AuthenticatedIssueTokenRequest = z.infer<typeof AuthenticatedIssueTokenRequest>;
+
+/**
  * `position` is 1-based among waiting users and 0 once active (API.md); enforcing that pairing here
  * lets contract tests catch a gateway answering with a status and a position from different snapshots.
  */
