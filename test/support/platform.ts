@@ -17,6 +17,29 @@ export interface Platform {
   schemas: Record<'booking' | 'payment' | 'gateway' | 'sink', TestSchema>;
   queuePrefix: string;
   stop: () => Promise<void>;
+  /** The Redis the gateway and booking use (options.redisUrl, else REDIS_URL). */
+  redisUrl: string;
+  /** Each service's current process (replaced by `restart`/`start`). */
+  processes: Record<PlatformService, ServiceProcess>;
+  /** Stops a service with `signal` (SIGKILL = a crash) and leaves it down. */
+  kill: (service: PlatformService, signal?: NodeJS.Signals) => Promise<void>;
+  /** Starts a stopped service again with the same environment and port (so its callers reach it unchanged). */
+  start: (service: PlatformService) => Promise<ServiceProcess>;
+  /** `kill` then `start`. */
+  restart: (service: PlatformService, signal?: NodeJS.Signals) => Promise<ServiceProcess>;
+  /** The platform's own Kafka broker: stop it (SIGTERM, or SIGKILL for a crash) and start it again on the same ports and data. */
+  kafka: { brokers: string; stop: (signal?: NodeJS.Signals) => Promise<void>; start: () => Promise<void> };
+}
+
+export type PlatformService = 'booking' | 'payment' | 'sink' | 'gateway';
+
+export interface PlatformOptions {
+  seatsPerSchedule: number;
+  maxActive: number;
+  /** Redis for the gateway and booking; default REDIS_URL (the test run's Redis). Fault tests pass one they own. */
+  redisUrl?: string;
+  /** Extra environment per service, on top of the platform's (e.g. shorter recovery thresholds). */
+  env?: Partial<Record<PlatformService, NodeJS.ProcessEnv>>;
 }
 
 /**
@@ -25,7 +48,7 @@ export interface Platform {
  * tests publish to payment.completed on the shared one, and the sink would store their events too).
  * Nothing is shared with other tests or with `npm start`.
  */
-export async function startPlatform(options: { seatsPerSchedule: number; maxActive: number }): Promise<Platform> {
+export async function startPlatform(options: PlatformOptions): Promise<Platform> {
   const run = randomUUID().slice(0, 8);
   const [booking, payment, gateway, sink] = await Promise.all([
     createTestSchema(join(services, 'booking'), 'e2e_booking'),
@@ -41,26 +64,45 @@ export async function startPlatform(options: { seatsPerSchedule: number; maxActi
   const broker = { port: await freePort(), controllerPort: await freePort(), dataDir: kafkaDir, logFile: join(kafkaDir, 'broker.log'), pidFile: join(kafkaDir, 'broker.pid') };
   const { brokers } = await startKafkaBroker(broker);
   await ensureTopics(brokers, Object.entries(TopicPartitions).map(([topic, numPartitions]) => ({ topic, numPartitions })));
-  const stopKafka = async () => {
+  const haltKafka = async (signal: NodeJS.Signals = 'SIGTERM') => {
     const pid = readLivePid(broker.pidFile);
-    if (pid !== undefined) await stopProcess(pid, broker.pidFile);
+    if (pid === undefined) return;
+    if (signal !== 'SIGTERM') process.kill(pid, signal);
+    await stopProcess(pid, broker.pidFile);
+  };
+  const stopKafka = async () => {
+    await haltKafka();
     rmSync(kafkaDir, { recursive: true, force: true });
   };
 
+  const redisUrl = options.redisUrl ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6380';
   const common = { INTERNAL_TOKEN: `e2e-internal-token-${run}`, LOG_LEVEL: 'info', KAFKA_BROKERS: brokers };
-  const processes: ServiceProcess[] = [];
-  const start = async (dir: string, env: NodeJS.ProcessEnv) => {
-    const started = await startServiceProcess(join(services, dir), { ...common, ...env });
-    processes.push(started);
+  const running: Partial<Record<PlatformService, ServiceProcess>> = {};
+  const envs: Partial<Record<PlatformService, NodeJS.ProcessEnv>> = {};
+  const dirs: Record<PlatformService, string> = { booking: 'booking', payment: 'payment', sink: 'dataplatform-sink', gateway: 'queue-gateway' };
+  const start = async (service: PlatformService) => {
+    const started = await startServiceProcess(join(services, dirs[service]), envs[service]!);
+    running[service] = started;
     return started;
+  };
+  // Each service gets a fixed port and its schema as its Postgres application_name, so a test can
+  // restart one where its callers expect it and find its connections in pg_stat_activity.
+  const configure = async (service: PlatformService, schema: TestSchema, env: NodeJS.ProcessEnv) => {
+    const databaseUrl = new URL(schema.databaseUrl);
+    databaseUrl.searchParams.set('application_name', schema.schema);
+    envs[service] = { ...common, PORT: String(await freePort()), DATABASE_URL: databaseUrl.toString(), DATABASE_SCHEMA: schema.schema, ...env, ...options.env?.[service] };
+    return start(service);
+  };
+  const kill = async (service: PlatformService, signal: NodeJS.Signals = 'SIGKILL') => {
+    await running[service]?.stop(signal);
   };
   const queuePrefix = `e2e:${run}:`;
   try {
-    const bookingProcess = await start('booking', { DATABASE_SCHEMA: booking.schema, JOBS_PREFIX: `e2e-${run}` });
-    const paymentProcess = await start('payment', { DATABASE_SCHEMA: payment.schema, BOOKING_URL: bookingProcess.url, OUTBOX_POLL_INTERVAL_MS: '100' });
-    await start('dataplatform-sink', { DATABASE_SCHEMA: sink.schema, KAFKA_GROUP_ID: `e2e-sink-${run}` });
-    const gatewayProcess = await start('queue-gateway', {
-      DATABASE_SCHEMA: gateway.schema,
+    const bookingProcess = await configure('booking', booking, { REDIS_URL: redisUrl, JOBS_PREFIX: `e2e-${run}` });
+    const paymentProcess = await configure('payment', payment, { BOOKING_URL: bookingProcess.url, OUTBOX_POLL_INTERVAL_MS: '100' });
+    await configure('sink', sink, { KAFKA_GROUP_ID: `e2e-sink-${run}` });
+    const gatewayProcess = await configure('gateway', gateway, {
+      REDIS_URL: redisUrl,
       BOOKING_URL: bookingProcess.url,
       PAYMENT_URL: paymentProcess.url,
       QUEUE_KEY_PREFIX: queuePrefix,
@@ -72,14 +114,23 @@ export async function startPlatform(options: { seatsPerSchedule: number; maxActi
       gatewayUrl: gatewayProcess.url,
       schemas: { booking, payment, gateway, sink },
       queuePrefix,
+      redisUrl,
+      processes: running as Record<PlatformService, ServiceProcess>,
+      kill,
+      start,
+      restart: async (service, signal = 'SIGKILL') => {
+        await kill(service, signal);
+        return start(service);
+      },
+      kafka: { brokers, stop: haltKafka, start: async () => void (await startKafkaBroker(broker)) },
       stop: async () => {
-        await Promise.all(processes.map((p) => p.stop('SIGTERM')));
+        await Promise.all(Object.values(running).map((p) => p.stop('SIGTERM')));
         await stopKafka();
         await Promise.all([booking, payment, gateway, sink].map((schema) => schema.drop()));
       },
     };
   } catch (error) {
-    await Promise.all(processes.map((p) => p.stop('SIGKILL')));
+    await Promise.all(Object.values(running).map((p) => p.stop('SIGKILL')));
     await stopKafka();
     throw error;
   }
