@@ -48,4 +48,19 @@ describe('createLogger', () => {
     for (const secret of ['tok-1', 'tok-2', 'pw-3', 'b-4', 'q-5']) expect(text).not.toContain(secret);
     expect(text).toContain('[redacted]');
   });
+
+  it('when a config object or an error quoting a connection URL is logged, then no credential appears', async () => {
+    const { logger, lines } = capture();
+
+    logger.info(
+      { config: { DATABASE_URL: 'postgresql://app:db-pass-6@db:5432/x', INTERNAL_TOKEN: 'internal-7', AUTH_JWT_SECRET: 'jwt-secret-8' }, authorization: 'Bearer a-9' },
+      'config',
+    );
+    logger.error({ err: new Error('cannot reach postgresql://app:db-pass-10@db:5432/x', { cause: new Error('redis://:redis-pass-11@cache:6379 refused') }) }, 'failed');
+    await flush();
+    const text = JSON.stringify(lines);
+
+    for (const secret of ['db-pass-6', 'internal-7', 'jwt-secret-8', 'a-9', 'db-pass-10', 'redis-pass-11']) expect(text).not.toContain(secret);
+    expect(text).toContain('postgresql://app:[redacted]@db:5432/x');
+  });
 });

@@ -15,6 +15,18 @@ export const REDACTED_PATHS = [
   'headers.authorization',
   'headers["x-queue-token"]',
   'headers["x-internal-token"]',
+  'headers.cookie',
+  'authorization',
+  '*.authorization',
+  // Settings that are credentials or may carry one, should a config object ever be logged.
+  'DATABASE_URL',
+  '*.DATABASE_URL',
+  'REDIS_URL',
+  '*.REDIS_URL',
+  'INTERNAL_TOKEN',
+  '*.INTERNAL_TOKEN',
+  'AUTH_JWT_SECRET',
+  '*.AUTH_JWT_SECRET',
   'token',
   '*.token',
   'password',
@@ -22,6 +34,24 @@ export const REDACTED_PATHS = [
   'secret',
   '*.secret',
 ];
+
+/** `scheme://user:password@host` → `scheme://user:[redacted]@host`, wherever a URL sits in a text. */
+export function redactUrlCredentials(text: string): string {
+  return text.replace(/(\/\/[^\s:/?#@]*):[^\s/?#@]+@/g, '$1:[redacted]@');
+}
+
+/**
+ * pino's error serializer, with passwords inside URLs removed from the message and the stack: a driver
+ * error can quote its connection string (a DATABASE_URL or REDIS_URL with a password in it).
+ */
+function errorSerializer(error: Error): Record<string, unknown> {
+  const serialized = pino.stdSerializers.err(error) as unknown as Record<string, unknown>;
+  for (const field of ['message', 'stack']) {
+    const value = serialized[field];
+    if (typeof value === 'string') serialized[field] = redactUrlCredentials(value);
+  }
+  return serialized;
+}
 
 export interface LoggerOptions {
   service: string;
@@ -38,6 +68,7 @@ export function createLogger(options: LoggerOptions): Logger {
       base: { service: options.service },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      serializers: { err: errorSerializer },
       mixin: () => {
         const correlationId = currentCorrelationId();
         return correlationId ? { correlationId } : {};
