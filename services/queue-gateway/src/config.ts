@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { baseEnvSchema, connectionEnv, env, parseEnv, rejectDevSecretsInProduction } from '@ticketing/service-kit';
 
 export const configSchema = baseEnvSchema(8080)
@@ -28,8 +28,46 @@ export const configSchema = baseEnvSchema(8080)
     BREAKER_ERROR_THRESHOLD_PERCENT: env.int(50, 1),
     BREAKER_VOLUME_THRESHOLD: env.int(5, 1),
     BREAKER_RESET_TIMEOUT_MS: env.int(2_000, 100),
+    /**
+     * Who a token is issued to. `jwt`: the subject of a verified `Authorization: Bearer` JWT. `dev`: the
+     * body's `userId`, trusted as sent (local runs, tests, the load test); refused in production.
+     */
+    AUTH_MODE: z.enum(['jwt', 'dev']).default('dev'),
+    /** HS256 shared secret (at least 32 characters, i.e. 256 bits); or AUTH_JWKS_URL, exactly one of the two. */
+    AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    /** Where the identity provider publishes its public keys (RS/PS/ES/EdDSA JWTs). */
+    AUTH_JWKS_URL: z.url().optional(),
+    /** When set, the JWT's `iss` / `aud` must match. */
+    AUTH_JWT_ISSUER: z.string().min(1).optional(),
+    AUTH_JWT_AUDIENCE: z.string().min(1).optional(),
+    /** Token issues allowed per user in a window of RATE_LIMIT_USER_WINDOW_SECONDS; 0 turns the limit off. */
+    RATE_LIMIT_PER_USER: env.int(10, 0),
+    RATE_LIMIT_USER_WINDOW_SECONDS: env.int(10, 1),
+    /**
+     * Token issues allowed per client address in a window of RATE_LIMIT_ADDRESS_WINDOW_SECONDS; 0 turns
+     * it off. Generous on purpose: carriers and offices put thousands of fans behind one address in a
+     * rush, and the load test sends 10,000 users from 127.0.0.1.
+     */
+    RATE_LIMIT_PER_ADDRESS: env.int(20_000, 0),
+    RATE_LIMIT_ADDRESS_WINDOW_SECONDS: env.int(60, 1),
   })
-  .superRefine(rejectDevSecretsInProduction);
+  .superRefine(rejectDevSecretsInProduction)
+  .superRefine(requireJwtSettings);
+
+/** Cross-field rules of the identity settings: production never trusts a body's userId, jwt mode needs one key source. */
+function requireJwtSettings(
+  config: { NODE_ENV: string; AUTH_MODE: string; AUTH_JWT_SECRET?: string; AUTH_JWKS_URL?: string },
+  ctx: z.RefinementCtx,
+): void {
+  if (config.NODE_ENV === 'production' && config.AUTH_MODE === 'dev') {
+    ctx.addIssue({ code: 'custom', path: ['AUTH_MODE'], message: 'must be jwt when NODE_ENV=production (dev trusts any userId)' });
+  }
+  if (config.AUTH_MODE !== 'jwt') return;
+  const sources = [config.AUTH_JWT_SECRET, config.AUTH_JWKS_URL].filter((value) => value !== undefined).length;
+  if (sources !== 1) {
+    ctx.addIssue({ code: 'custom', path: ['AUTH_JWT_SECRET'], message: 'AUTH_MODE=jwt needs exactly one of AUTH_JWT_SECRET and AUTH_JWKS_URL' });
+  }
+}
 
 export type GatewayConfig = z.infer<typeof configSchema>;
 

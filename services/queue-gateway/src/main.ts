@@ -3,10 +3,13 @@ import { buildApp } from './app';
 import { loadConfig } from './config';
 import { startFallbackSync } from './data-access/fallback-sync';
 import { FallbackTokenRepository } from './data-access/fallback-token.repository';
+import { keyedLimit } from './data-access/issue-rate.limiter';
+import { createJwtVerifier } from './data-access/jwt.verifier';
 import { PrismaClient } from './data-access/generated/prisma/client';
 import { RedisQueueStore } from './data-access/queue.store';
 import { createTokenLookup } from './data-access/token-lookup';
 import { createUpstream } from './data-access/upstream.client';
+import { bodyIdentity, jwtIdentity } from './entry-points/http/caller-identity';
 import { forwardRoutes } from './entry-points/http/forward.routes';
 import { queueRoutes } from './entry-points/http/queue.routes';
 import { verifyQueueToken } from './entry-points/http/verify-token.middleware';
@@ -54,8 +57,20 @@ void runService('queue-gateway', loadConfig, async (runtime) => {
   const admission = await startAdmission({ redisUrl: config.REDIS_URL, store, config, logger, metrics });
   shutdown.add('admission', admission.close);
 
+  const identify =
+    config.AUTH_MODE === 'jwt'
+      ? jwtIdentity(createJwtVerifier({ secret: config.AUTH_JWT_SECRET, jwksUrl: config.AUTH_JWKS_URL, issuer: config.AUTH_JWT_ISSUER, audience: config.AUTH_JWT_AUDIENCE }))
+      : bodyIdentity;
+  if (config.AUTH_MODE === 'dev') logger.warn('AUTH_MODE=dev: POST /queue/tokens trusts the userId in the body');
+  const limitOf = (name: string, points: number, windowSeconds: number) =>
+    keyedLimit({ redis: redis.redis, keyPrefix: `${config.QUEUE_KEY_PREFIX}rl:${name}`, limit: { points, windowSeconds }, logger });
+  const issueLimits = {
+    perAddress: limitOf('address', config.RATE_LIMIT_PER_ADDRESS, config.RATE_LIMIT_ADDRESS_WINDOW_SECONDS),
+    perUser: limitOf('user', config.RATE_LIMIT_PER_USER, config.RATE_LIMIT_USER_WINDOW_SECONDS),
+  };
+
   const routes = [
-    queueRoutes({ store, lookup: tokenLookup.view, config, breakerState: tokenLookup.state, metrics }),
+    queueRoutes({ store, lookup: tokenLookup.view, config, breakerState: tokenLookup.state, metrics, identify, issueLimits }),
     forwardRoutes({ verify: verifyQueueToken({ lookup: tokenLookup.lookup }), upstreams, internalToken: config.INTERNAL_TOKEN, logger }),
   ];
   const app = buildApp({ logger, metrics, readiness: [postgres.readiness, redis.readiness, kafka.readiness], routes });

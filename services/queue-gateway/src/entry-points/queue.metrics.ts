@@ -5,6 +5,8 @@ export interface QueueMetrics {
   admittedTotal: Counter;
   droppedTotal: Counter;
   admittedPerTick: Histogram;
+  /** Token requests refused with 429, by the limit that refused them (`user` or `address`). */
+  rateLimitedTotal: Counter<'limit'>;
   /** Makes the queue_waiting / queue_active gauges read live counts at scrape time. */
   readCountsFrom(source: () => Promise<{ waiting: number; active: number }>): void;
 }
@@ -43,6 +45,7 @@ export function queueMetrics(registry: Registry): QueueMetrics {
       buckets: [0, 1, 5, 10, 25, 50, 100, 250, 500, 1000],
       registers: [registry],
     }),
+    rateLimitedTotal: new Counter({ name: 'queue_token_rate_limited_total', help: 'Token requests refused by a rate limit', labelNames: ['limit'] as const, registers: [registry] }),
     readCountsFrom: (next) => { source = next; },
   };
   byRegistry.set(registry, metrics);

@@ -1,18 +1,19 @@
 import express, { type Request, type Router } from 'express';
 import {
   HttpHeaders,
-  IssueTokenRequest,
   type IssueTokenResponse,
   type QueueStatsResponse,
   type TokenStatusResponse,
 } from '@ticketing/contracts';
-import { AppError, parseInput, type Registry } from '@ticketing/service-kit';
+import { AppError, type Registry } from '@ticketing/service-kit';
 import type { GatewayConfig } from '../../config';
+import type { KeyedLimit, LimitVerdict } from '../../data-access/issue-rate.limiter';
 import type { RedisQueueStore } from '../../data-access/queue.store';
 import { capacityTurnoverRate } from '../../domain/admission-rate';
 import { isWellFormedQueueToken, type TokenLookup } from '../../domain/queue-token';
 import { estimatedWaitSeconds } from '../../domain/wait-estimate';
 import { queueMetrics } from '../queue.metrics';
+import { bodyIdentity, type CallerIdentifier } from './caller-identity';
 
 export type QueueRoutesConfig = Pick<GatewayConfig, 'QUEUE_MAX_ACTIVE' | 'QUEUE_ACTIVE_TTL_SECONDS'>;
 
@@ -24,6 +25,10 @@ export interface QueueRoutesDependencies {
   /** The token-check circuit breaker's state, reported by `GET /queue/stats`. */
   breakerState: () => string;
   metrics?: Registry;
+  /** Who a token is for: `bodyIdentity` (AUTH_MODE=dev, the default) or `jwtIdentity(…)`. */
+  identify?: CallerIdentifier;
+  /** Rate limits on `POST /queue/tokens`, per client address (checked first) and per user; none when absent. */
+  issueLimits?: { perAddress: KeyedLimit; perUser: KeyedLimit };
 }
 
 /** Redis failures on the queue's own routes are "try again shortly", not an internal error. */
@@ -32,6 +37,15 @@ function unavailable(error: unknown): never {
   throw new AppError('QUEUE.UNAVAILABLE', 'The queue is temporarily unavailable; retry shortly', {
     cause: error,
     headers: { [HttpHeaders.RetryAfter]: '1' },
+  });
+}
+
+/** A 429 with Retry-After when the verdict refuses the call. */
+function enforce(verdict: LimitVerdict, limit: 'user' | 'address', refused: (limit: string) => void): void {
+  if (verdict.allowed) return;
+  refused(limit);
+  throw new AppError('QUEUE.RATE_LIMITED', `Too many token requests from this ${limit}; retry after ${verdict.retryAfterSeconds} s`, {
+    headers: { [HttpHeaders.RetryAfter]: String(verdict.retryAfterSeconds) },
   });
 }
 
@@ -51,6 +65,10 @@ export function queueRoutes(deps: QueueRoutesDependencies): Router {
   const fallbackRate = capacityTurnoverRate(config.QUEUE_MAX_ACTIVE, config.QUEUE_ACTIVE_TTL_SECONDS);
   const waitFor = (position: number, rate: number | undefined) => estimatedWaitSeconds(position, rate ?? 0, fallbackRate);
   if (deps.metrics) queueMetrics(deps.metrics).readCountsFrom(() => store.counts(Date.now()));
+  const identify = deps.identify ?? bodyIdentity;
+  const limits = deps.issueLimits;
+  const rateLimited = deps.metrics ? queueMetrics(deps.metrics).rateLimitedTotal : undefined;
+  const countRefusal = (limit: string) => rateLimited?.inc({ limit });
 
   const router = express.Router();
   // Tokens are bearer credentials: never let a cache keep an answer that carries or reflects one.
@@ -60,7 +78,10 @@ export function queueRoutes(deps: QueueRoutesDependencies): Router {
   });
 
   router.post('/queue/tokens', async (req, res) => {
-    const { userId } = parseInput(IssueTokenRequest, req.body);
+    // The address is counted before any work (JWT check, Redis), the user once we know who it is.
+    if (limits) enforce(await limits.perAddress(req.ip ?? req.socket.remoteAddress ?? 'unknown'), 'address', countRefusal);
+    const userId = await identify({ authorization: req.get(HttpHeaders.Authorization), body: req.body });
+    if (limits) enforce(await limits.perUser(userId), 'user', countRefusal);
     const issued = await store.issue(userId, Date.now()).catch(unavailable);
     const body: IssueTokenResponse = {
       token: issued.token,

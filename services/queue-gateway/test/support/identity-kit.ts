@@ -1,0 +1,98 @@
+import type { Redis } from 'ioredis';
+import { SignJWT, type JWTPayload } from 'jose';
+import { createMetricsRegistry, createServiceApp, listen, type Logger, type Registry, type RunningServer } from '@ticketing/service-kit';
+import { RedisQueueStore } from '../../src/data-access/queue.store';
+import { createUpstream } from '../../src/data-access/upstream.client';
+import type { CallerIdentifier } from '../../src/entry-points/http/caller-identity';
+import { forwardRoutes } from '../../src/entry-points/http/forward.routes';
+import { queueRoutes, type QueueRoutesDependencies } from '../../src/entry-points/http/queue.routes';
+import { verifyQueueToken } from '../../src/entry-points/http/verify-token.middleware';
+import { INTERNAL_TOKEN } from './gateway-fixture';
+import { silentLogger } from './queue-test-kit';
+
+/*
+ * The gateway's public door as main.ts wires it: the queue routes with a caller identifier and rate
+ * limits, and the protected routes forwarded to an upstream stand-in, over the real Redis.
+ */
+
+export const JWT_SECRET = 'gateway-test-jwt-secret-0123456789abcdef';
+
+export interface SignOptions {
+  secret?: string;
+  /** `exp` as seconds since the epoch; 5 minutes from now by default. */
+  expiresAt?: number;
+  issuer?: string;
+  audience?: string;
+}
+
+/** An HS256 JWT for `sub` (undefined leaves `sub` out), signed with the test secret unless told otherwise. */
+export function signJwt(sub: string | undefined, options: SignOptions = {}, claims: JWTPayload = {}): Promise<string> {
+  const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime(options.expiresAt ?? '5m');
+  if (sub !== undefined) jwt.setSubject(sub);
+  if (options.issuer !== undefined) jwt.setIssuer(options.issuer);
+  if (options.audience !== undefined) jwt.setAudience(options.audience);
+  return jwt.sign(new TextEncoder().encode(options.secret ?? JWT_SECRET));
+}
+
+export interface DoorOptions {
+  redis: Redis;
+  prefix: string;
+  identify: CallerIdentifier;
+  issueLimits?: QueueRoutesDependencies['issueLimits'];
+  /** Where protected calls go (a recorder); both booking and payment. */
+  upstreamUrl: string;
+  logger?: Logger;
+}
+
+export interface Door {
+  server: RunningServer;
+  store: RedisQueueStore;
+  metrics: Registry;
+  close: () => Promise<void>;
+}
+
+export async function startDoor(options: DoorOptions): Promise<Door> {
+  const logger = options.logger ?? silentLogger();
+  const metrics = createMetricsRegistry('queue-gateway-test');
+  const store = new RedisQueueStore(options.redis, { prefix: options.prefix, abandonAfterMs: 600_000 });
+  const lookup = async (token: string, now: number) => ({ view: await store.lookup(token, now, { touch: false }), source: 'redis' as const });
+  const upstream = createUpstream({ name: 'booking', url: options.upstreamUrl });
+  const routes = [
+    queueRoutes({
+      store,
+      lookup: (token, now, lookupOptions) => store.lookup(token, now, lookupOptions),
+      config: { QUEUE_MAX_ACTIVE: 100, QUEUE_ACTIVE_TTL_SECONDS: 300 },
+      breakerState: () => 'closed',
+      metrics,
+      identify: options.identify,
+      issueLimits: options.issueLimits,
+    }),
+    forwardRoutes({ verify: verifyQueueToken({ lookup }), upstreams: { booking: upstream, payment: upstream }, internalToken: INTERNAL_TOKEN, logger }),
+  ];
+  const server = await listen(createServiceApp({ logger, metrics, readiness: [], routes }), 0, '127.0.0.1');
+  return {
+    server,
+    store,
+    metrics,
+    close: async () => {
+      await server.close();
+      await upstream.close();
+    },
+  };
+}
+
+/** A JSON call; the answer's body is parsed when it is JSON. */
+export async function send(
+  door: Door,
+  method: string,
+  path: string,
+  options: { headers?: Record<string, string>; body?: unknown } = {},
+): Promise<{ status: number; body: unknown; headers: Headers }> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(`${door.server.url}${path}`, { method, headers, ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }) });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined, headers: res.headers };
+}
+
+export const bearer = (jwt: string) => ({ authorization: `Bearer ${jwt}` });
