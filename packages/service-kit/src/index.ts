@@ -13,6 +13,7 @@ export * from './metrics/metrics';
 export * from './lifecycle/shutdown';
 export * from './lifecycle/run-service';
 export * from './data-access/prisma';
+export * from './data-access/connection-failure';
 export * from './data-access/redis';
 export * from './data-access/kafka';
 export * from './lifecycle/resources';

@@ -3,6 +3,7 @@ import type { ErrorCode } from '@ticketing/contracts';
 import type { Logger } from 'pino';
 import { AppError } from './app-error';
 import { currentCorrelationId } from '../logger/request-context';
+import { isDatabaseConnectionFailure } from '../data-access/connection-failure';
 
 /** body-parser's error `type`s, mapped to our codes so that bad input is a 4xx, never a 5xx. */
 const BODY_PARSER_ERRORS: Record<string, { code: ErrorCode; message: string }> = {
@@ -26,6 +27,12 @@ export function toAppError(error: unknown): AppError {
   if (typeof status === 'number' && status >= 400 && status < 500) {
     // Any other client error raised by Express or its parsers (e.g. a malformed URI).
     return new AppError('VALIDATION.INVALID_PARAMS', 'Malformed request', { httpStatus: status, cause: error });
+  }
+  if (isDatabaseConnectionFailure(error)) {
+    // A lost or refused database connection (a failover, a terminated session, a full server) is an
+    // outage the client can wait out, not a bug: 503 and when to retry. The transaction rolled back or
+    // committed as a whole; payments replay their outcome by Idempotency-Key.
+    return new AppError('COMMON.UNAVAILABLE', 'A dependency is unavailable; retry shortly', { cause: error, headers: { 'Retry-After': '1' } });
   }
   return new AppError('COMMON.INTERNAL', 'Internal error', { cause: error });
 }
