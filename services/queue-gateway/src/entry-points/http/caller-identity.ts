@@ -16,8 +16,9 @@ export type CallerIdentifier = (request: IssueRequest) => Promise<string>;
 /** AUTH_MODE=dev: the body's `userId`, as API.md describes it. Never used in production (config refuses it). */
 export const bodyIdentity: CallerIdentifier = async ({ body }) => parseInput(IssueTokenRequest, body).userId;
 
-const rejected = (message: string, cause?: unknown) =>
-  new AppError('AUTH.TOKEN_INVALID', message, { cause, headers: { [HttpHeaders.WwwAuthenticate]: 'Bearer error="invalid_token"' } });
+/** 401 with the RFC 6750 challenge: plain `Bearer` when no token came, `error="invalid_token"` for a bad one. */
+const rejected = (message: string, cause?: unknown, challenge = 'Bearer error="invalid_token"') =>
+  new AppError('AUTH.TOKEN_INVALID', message, { cause, headers: { [HttpHeaders.WwwAuthenticate]: challenge } });
 
 /** `Bearer <jwt>`, the scheme case-insensitive (RFC 7235); anything else is no credential at all. */
 function bearerToken(authorization: string | undefined): string | undefined {
@@ -33,7 +34,7 @@ function bearerToken(authorization: string | undefined): string | undefined {
 export function jwtIdentity(verify: JwtVerifier): CallerIdentifier {
   return async ({ authorization, body }) => {
     const jwt = bearerToken(authorization);
-    if (jwt === undefined) throw rejected('An Authorization: Bearer <jwt> header is required');
+    if (jwt === undefined) throw rejected('An Authorization: Bearer <jwt> header is required', undefined, 'Bearer');
     // The body is checked first and cheaply: a malformed one is a 400 whatever the token.
     const { userId } = parseInput(AuthenticatedIssueTokenRequest, body ?? {});
     const claims = await verify(jwt).catch((error: unknown) => {
