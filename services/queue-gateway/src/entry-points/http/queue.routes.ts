@@ -78,7 +78,7 @@ export function queueRoutes(deps: QueueRoutesDependencies): Router {
   });
 
   router.post('/queue/tokens', async (req, res) => {
-    // The address is counted before any work (JWT check, Redis), the user once we know who it is.
+    // The address is counted before any other work (JWT check, the queue script), the user once we know who it is.
     if (limits) enforce(await limits.perAddress(req.ip ?? req.socket.remoteAddress ?? 'unknown'), 'address', countRefusal);
     const userId = await identify({ authorization: req.get(HttpHeaders.Authorization), body: req.body });
     if (limits) enforce(await limits.perUser(userId), 'user', countRefusal);
