@@ -129,6 +129,30 @@ describe('admission', () => {
     expect(admissionRatePerSecond).toBeCloseTo(10 * (1 - Math.exp(-2)), 1);
   });
 
+  it('when Redis loses the tick scheduler (flushed, or back without its AOF), then admission re-creates it and users are admitted again', async () => {
+    const prefix = prefixes.next();
+    const store = newStore(prefix);
+    const admission = await startAdmission({
+      redisUrl: REDIS_URL,
+      store,
+      config: defaultConfig(prefix, { QUEUE_ADMISSION_INTERVAL_MS: 50 }),
+      logger: silentLogger(),
+      healIntervalMs: 100,
+    });
+    try {
+      await store.issue('before-the-loss', Date.now());
+      await waitFor('the first user to be admitted', async () => ((await store.counts(Date.now())).active === 1 ? true : undefined), 10_000);
+
+      await deleteKeysUnder(redis, `${prefix}bull`);
+      await store.issue('after-the-loss', Date.now());
+
+      await waitFor('the user who came after the loss to be admitted', async () => ((await store.counts(Date.now())).active === 2 ? true : undefined), 10_000);
+      expect((await store.counts(Date.now())).waiting).toBe(0);
+    } finally {
+      await admission.close();
+    }
+  });
+
   it('when admission closes twice, then the second close is a no-op', async () => {
     const prefix = prefixes.next();
     const admission = await startAdmission({ redisUrl: REDIS_URL, store: newStore(prefix), config: defaultConfig(prefix), logger: silentLogger() });

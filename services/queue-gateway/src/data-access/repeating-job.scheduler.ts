@@ -12,6 +12,8 @@ export interface RepeatingJobOptions {
   logger: Logger;
   /** The work of one tick; its result is only logged on failure. */
   run: (jobId: string) => Promise<void>;
+  /** How often this instance checks that the scheduler still exists in Redis (default 5 s). */
+  healIntervalMs?: number;
 }
 
 export interface RepeatingJob {
@@ -24,6 +26,10 @@ export interface RepeatingJob {
  * scheduler keeps exactly one pending job per tick in Redis (upserting it is idempotent, so every
  * instance may do so at start-up), and whichever instance's worker takes that job runs it.
  * Concurrency 1 keeps one instance from overlapping its own ticks.
+ *
+ * The scheduler lives only in Redis: a Redis that comes back empty (restarted without its AOF, flushed)
+ * would stop the ticks for good. So every instance checks now and then that it still exists and
+ * re-creates it when it is gone.
  */
 export async function startRepeatingJob(options: RepeatingJobOptions): Promise<RepeatingJob> {
   // BullMQ blocks on its connections and must retry forever across Redis outages, hence its own clients
@@ -45,8 +51,24 @@ export async function startRepeatingJob(options: RepeatingJobOptions): Promise<R
   worker.on('failed', (job, error) => log.error({ err: error, jobId: job?.id }, 'tick failed'));
   worker.on('error', (error) => log.warn({ err: error }, 'worker error'));
 
+  const upsert = () =>
+    queue.upsertJobScheduler(options.name, { every: options.everyMs }, {
+      name: options.name,
+      // A tick's record is worthless once run; keep a few failures for inspection, nothing else.
+      opts: { removeOnComplete: true, removeOnFail: 20 },
+    });
+  const heal = setInterval(() => {
+    void (async () => {
+      if (await queue.getJobScheduler(options.name)) return;
+      await upsert();
+      log.warn('the job scheduler was missing from Redis (data lost?): re-created it');
+    })().catch((error: unknown) => log.debug({ err: error }, 'job scheduler check failed'));
+  }, options.healIntervalMs ?? 5_000);
+  heal.unref();
+
   let closing: Promise<void> | undefined;
   const close = () => {
+    clearInterval(heal);
     closing ??= (async () => {
       await worker.close();
       await queue.close();
@@ -56,11 +78,7 @@ export async function startRepeatingJob(options: RepeatingJobOptions): Promise<R
   };
 
   try {
-    await queue.upsertJobScheduler(options.name, { every: options.everyMs }, {
-      name: options.name,
-      // A tick's record is worthless once run; keep a few failures for inspection, nothing else.
-      opts: { removeOnComplete: true, removeOnFail: 20 },
-    });
+    await upsert();
   } catch (error) {
     await close();
     throw error;

@@ -18,6 +18,8 @@ export interface AdmissionOptions {
   metrics?: Registry;
   /** Called after every tick this instance ran (tests use it to see which instance ran which tick). */
   onTick?: (result: AdmissionResult, jobId: string) => void;
+  /** How often to check that the tick scheduler still exists in Redis (re-created if lost). */
+  healIntervalMs?: number;
 }
 
 export interface Admission {
@@ -44,6 +46,7 @@ export async function startAdmission(options: AdmissionOptions): Promise<Admissi
     prefix: `${config.QUEUE_KEY_PREFIX}bull`,
     name: ADMISSION_JOB,
     everyMs: config.QUEUE_ADMISSION_INTERVAL_MS,
+    healIntervalMs: options.healIntervalMs,
     logger,
     run: async (jobId) => {
       const now = Date.now();
