@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The root commands (`npm start`, `npm test`, `npm run infra:*`, `npm run db:*`). Plain Node with no
+// The root commands (`npm start`, `npm test`, `npm run load`, `npm run infra:*`, `npm run db:*`, …). Plain Node with no
 // dependencies, because on a fresh clone it runs before anything is installed.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -102,33 +102,44 @@ function seed(env, args = []) {
   run('node', [join(root, 'services/booking/dist/entry-points/cli/seed.js'), ...args], { ...env, DATABASE_SCHEMA: 'booking' });
 }
 
+/**
+ * Starts the four services (`node dist/main.js` each) with their output prefixed by name; `onExit` hears
+ * of any that stops. Returns a function that stops them all (SIGTERM) and resolves when they have.
+ */
+function startServices(env, onExit = () => {}, nodeArgs = () => []) {
+  const children = SERVICES.map((service) => {
+    const child = spawn('node', [...nodeArgs(service), 'dist/main.js'], {
+      cwd: join(root, 'services', service.name),
+      env: { ...env, PORT: String(service.port), DATABASE_SCHEMA: service.schema },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    for (const stream of [child.stdout, child.stderr]) prefixLines(stream, service.name);
+    child.on('exit', (code, signal) => {
+      log(`${service.name} exited (${signal ?? code})`);
+      onExit(service.name);
+    });
+    return child;
+  });
+  return () => Promise.all(children.map((child) => new Promise((done) => {
+    if (child.exitCode !== null || child.signalCode !== null) return done();
+    child.once('exit', done);
+    child.kill('SIGTERM');
+  })));
+}
+
 async function start() {
   prepare();
   return withInfra({}, (env, stopInfra) => new Promise((resolve) => {
     seed(env);
-    const children = SERVICES.map((service) => {
-      const child = spawn('node', ['dist/main.js'], {
-        cwd: join(root, 'services', service.name),
-        env: { ...env, PORT: String(service.port), DATABASE_SCHEMA: service.schema },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      for (const stream of [child.stdout, child.stderr]) prefixLines(stream, service.name);
-      child.on('exit', (code, signal) => {
-        log(`${service.name} exited (${signal ?? code})`);
-        if (!shuttingDown) shutdown(`${service.name} stopped`);
-      });
-      return child;
-    });
     let shuttingDown = false;
+    const stopServices = startServices(env, (name) => {
+      if (!shuttingDown) shutdown(`${name} stopped`);
+    });
     const shutdown = async (reason) => {
       if (shuttingDown) return;
       shuttingDown = true;
       log(`stopping (${reason})`);
-      await Promise.all(children.map((child) => new Promise((done) => {
-        if (child.exitCode !== null || child.signalCode !== null) return done();
-        child.once('exit', done);
-        child.kill('SIGTERM');
-      })));
+      await stopServices();
       stopInfra();
       resolve(reason === 'SIGINT' || reason === 'SIGTERM' ? 0 : 1);
     };
@@ -136,6 +147,42 @@ async function start() {
     process.on('SIGTERM', () => shutdown('SIGTERM'));
     log(`gateway http://127.0.0.1:8080 · booking :8081 · payment :8082 · sink :8083 — Ctrl-C stops everything this command started`);
   }));
+}
+
+const GATEWAY = 'http://127.0.0.1:8080';
+const isReady = (url) => fetch(`${url}/health/ready`).then((res) => res.ok, () => false);
+
+/**
+ * `npm run load`: the Artillery scenario against the running system (packages/loadtest does the reset,
+ * seed, run, drain, audit and report). When nothing answers on the gateway's port it starts infra and
+ * the services for the run (quietly, LOG_LEVEL=warn unless set) and stops them afterwards; with
+ * `--profile` they run under `node --cpu-prof` and leave reports/profiles/<service>.cpuprofile.
+ */
+async function load(allArgs) {
+  const profile = allArgs.includes('--profile');
+  const args = allArgs.filter((arg) => arg !== '--profile');
+  prepare();
+  const runLoadCli = (env) => spawnSync('node', [join(root, 'packages/loadtest/dist/cli.js'), ...args], { cwd: root, env, stdio: 'inherit' }).status ?? 1;
+  if (await isReady(GATEWAY)) {
+    log(`using the system already running at ${GATEWAY}${profile ? ' (--profile needs the run to start the services: ignored)' : ''}`);
+    return withInfra({}, (env) => runLoadCli(env));
+  }
+  return withInfra({}, async (env) => {
+    log('starting the four services for this run');
+    const profiles = join(root, 'reports/profiles');
+    const nodeArgs = (service) => (profile ? ['--cpu-prof', '--cpu-prof-dir', profiles, '--cpu-prof-name', `${service.name}.cpuprofile`] : []);
+    const stopServices = startServices({ LOG_LEVEL: 'warn', ...env }, () => {}, nodeArgs);
+    try {
+      const deadline = Date.now() + 120_000;
+      while (!(await isReady(GATEWAY))) {
+        if (Date.now() > deadline) throw new Error(`the gateway did not become ready at ${GATEWAY}`);
+        await new Promise((done) => setTimeout(done, 500));
+      }
+      return runLoadCli(env);
+    } finally {
+      await stopServices();
+    }
+  });
 }
 
 function prefixLines(stream, name) {
@@ -154,6 +201,8 @@ async function main([command, ...args]) {
       return test(args);
     case 'start':
       return start();
+    case 'load':
+      return load(args);
     case 'infra':
       prepare();
       run('node', [join(root, 'packages/devstack/dist/cli.js'), ...args]);
