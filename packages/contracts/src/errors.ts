@@ -24,6 +24,12 @@ export const ErrorCodes = {
     PAYLOAD_TOO_LARGE: 'VALIDATION.PAYLOAD_TOO_LARGE',
     /** The body is not `application/json`, or uses an encoding/charset we do not read. */
     UNSUPPORTED_MEDIA_TYPE: 'VALIDATION.UNSUPPORTED_MEDIA_TYPE',
+    /** Not valid HTTP/1.1: a broken request line, header or framing (e.g. Content-Length with chunked), refused by the server's parser. */
+    MALFORMED_REQUEST: 'VALIDATION.MALFORMED_REQUEST',
+    /** The request line and headers together exceed the server's limit (Node's 16 KiB). */
+    HEADERS_TOO_LARGE: 'VALIDATION.HEADERS_TOO_LARGE',
+    /** The request's headers or body did not arrive within the server's time limits. */
+    REQUEST_TIMEOUT: 'VALIDATION.REQUEST_TIMEOUT',
   },
   QUEUE: {
     /** `X-Queue-Token` missing, unknown or expired. */
@@ -92,6 +98,9 @@ export const ErrorHttpStatus = {
   'VALIDATION.INVALID_HEADER': 400,
   'VALIDATION.PAYLOAD_TOO_LARGE': 413,
   'VALIDATION.UNSUPPORTED_MEDIA_TYPE': 415,
+  'VALIDATION.MALFORMED_REQUEST': 400,
+  'VALIDATION.HEADERS_TOO_LARGE': 431,
+  'VALIDATION.REQUEST_TIMEOUT': 408,
   'QUEUE.TOKEN_INVALID': 401,
   'QUEUE.TOKEN_NOT_ACTIVE': 403,
   'QUEUE.UNAVAILABLE': 503,

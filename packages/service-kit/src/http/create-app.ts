@@ -5,6 +5,8 @@ import type { Registry } from 'prom-client';
 import { errorHandler, notFoundHandler } from '../errors/error-handler';
 import { healthRouter, type ReadinessCheck } from '../health/readiness';
 import { httpMetrics, metricsRouter } from '../metrics/metrics';
+import { requireHostHeader } from './host-header';
+import { jsonBody } from './json-body';
 import { requestId } from './request-id';
 
 export interface ServiceAppOptions {
@@ -27,6 +29,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(requestId);
+  app.use(requireHostHeader);
   // One access-log line per request costs real throughput in a rush, so the access log is on only
   // at LOG_LEVEL=debug (or finer); failures are logged by the error handler at every level.
   if (options.logger.isLevelEnabled('debug')) {
@@ -42,7 +45,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
     );
   }
   app.use(httpMetrics(options.metrics));
-  app.use(express.json({ limit: options.bodyLimit ?? '16kb', strict: true }));
+  app.use(jsonBody(options.bodyLimit ?? '16kb'));
   app.use(healthRouter(options.readiness));
   app.use(metricsRouter(options.metrics));
   for (const router of options.routes) app.use(router);

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
+import { answerClientError } from './client-error';
 
 export interface RunningServer {
   server: Server;
@@ -12,7 +13,10 @@ export interface RunningServer {
 
 /** Starts listening; resolves once the port is bound (port 0 picks a free one, as tests do). */
 export function listen(app: Express, port: number, host: string): Promise<RunningServer> {
-  const server = createServer(app);
+  // Both of Node's own bad-request answers (the parser's, and a missing Host) have empty bodies: Host
+  // is checked by `requireHostHeader` in the app, parser errors are answered by `answerClientError`.
+  const server = createServer({ requireHostHeader: false }, app);
+  server.on('clientError', answerClientError);
   // Longer than a typical load balancer's idle timeout so it, not us, closes idle connections.
   server.keepAliveTimeout = 65_000;
   return new Promise((resolve, reject) => {
