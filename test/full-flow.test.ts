@@ -1,116 +1,80 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Client } from 'pg';
-import { runAudit } from '@ticketing/audit';
-import { waitFor } from '@ticketing/devstack/testing';
+import { renderMarkdown, runLoad, type LoadReport } from '@ticketing/loadtest';
 import { startPlatform, type Platform } from './support/platform';
-import { userJourney, type JourneyResult } from './support/user-journey';
 
-const USERS = 150;
+const USERS = 300;
+const MAX_ACTIVE = 60;
 
 /**
- * The reference's LoadTest5, small: every user through the gateway over HTTP (queue → admission →
- * charge → hold → pay), four real service processes, real Postgres, Redis and Kafka; then the
- * platform's invariants are checked on the data the services left behind.
+ * `npm run load`, small, in every `npm test`: the Artillery scenario of `artillery/full-flow.yml` drives
+ * 300 virtual users through the gateway over HTTP (queue → admission → charge → hold → pay) against
+ * four real service processes, real Postgres, Redis and a Kafka broker of their own; then the event
+ * pipeline drains and the audit checks every invariant on the data the run left.
  */
-describe('the full flow through the gateway', () => {
+describe('the full-flow load scenario through the gateway', () => {
   let platform: Platform;
-  let db: Client;
-  let results: JourneyResult[];
-  const run = randomUUID().slice(0, 8);
+  let report: LoadReport;
+  const dir = mkdtempSync(join(tmpdir(), 'full-flow-'));
 
   beforeAll(async () => {
-    platform = await startPlatform({ seatsPerSchedule: 100, maxActive: 40 });
-    db = new Client({ connectionString: platform.schemas.booking.databaseUrl });
-    await db.connect();
-    results = await Promise.all(Array.from({ length: USERS }, (_, i) => userJourney(platform.gatewayUrl, `e2e-${run}-${i}`)));
-  }, 300_000);
+    // 10 concerts × 60 seats for 300 users: enough collisions to exercise retries, enough seats for all.
+    platform = await startPlatform({ concerts: 10, seatsPerSchedule: 60, maxActive: MAX_ACTIVE });
+    const { booking, payment, gateway, sink } = platform.schemas;
+    report = await runLoad({
+      target: platform.gatewayUrl,
+      users: USERS,
+      windowSeconds: 10,
+      catalogue: '10 concerts × 60 seats',
+      audit: {
+        databaseUrl: booking.databaseUrl,
+        schemas: { booking: booking.schema, payment: payment.schema, gateway: gateway.schema, sink: sink.schema },
+        redisUrl: platform.redisUrl,
+        queuePrefix: platform.queuePrefix,
+        maxActive: MAX_ACTIVE,
+      },
+      artilleryOutput: join(dir, 'artillery.json'),
+      runId: randomUUID().slice(0, 8),
+      quiet: true,
+      // A person tries up to 8 seats here (the catalogue is small), so every user should get one.
+      env: { LOAD_MAX_HOLD_ATTEMPTS: '8' },
+      drainTimeoutMs: 90_000,
+    });
+  }, 420_000);
 
   afterAll(async () => {
-    await db?.end();
     await platform?.stop();
+    rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
-  const one = async (sql: string) => (await db.query(sql)).rows[0] as Record<string, string>;
-
-  it('when every user goes through, then every token is issued and activated, every hold is paid, and nothing but seat collisions failed', () => {
-    expect(results.filter((r) => r.issued)).toHaveLength(USERS);
-    expect(results.filter((r) => r.activated)).toHaveLength(USERS);
-    expect(results.filter((r) => r.reservationId)).toHaveLength(USERS); // 200 seats for 150 users, with retries
-    expect(results.filter((r) => r.paid)).toHaveLength(USERS);
-    expect(results.flatMap((r) => r.errors)).toEqual([]);
+  it('when every user has gone through, then every token was issued and admitted and nothing but seat collisions failed', () => {
+    expect(report.errors).toEqual({});
+    expect(report.flow).toMatchObject({ users: USERS, tokensIssued: USERS, activated: USERS, charged: USERS, failedUsers: 0 });
   });
 
-  it('when the run is over, then total charged = total balance + total paid, and each user ledger adds up', async () => {
-    const { payment } = platform.schemas;
-    const totals = await one(`
-      SELECT (SELECT coalesce(sum(amount), 0) FROM "${payment.schema}".ledger_entries WHERE type = 'CHARGE') AS charged,
-             (SELECT coalesce(sum(amount), 0) FROM "${payment.schema}".balances) AS balances,
-             (SELECT coalesce(sum(amount), 0) FROM "${payment.schema}".payments WHERE status = 'COMPLETED') AS paid,
-             (SELECT count(*) FROM "${payment.schema}".payments WHERE status = 'COMPLETED') AS completed`);
-    const badUsers = await one(`
-      SELECT count(*) AS n FROM "${payment.schema}".balances b
-       WHERE b.amount <> (SELECT coalesce(sum(CASE l.type WHEN 'CHARGE' THEN l.amount WHEN 'REFUND' THEN l.amount ELSE -l.amount END), 0)
-                            FROM "${payment.schema}".ledger_entries l WHERE l.user_id = b.user_id)`);
-
-    expect(Number(totals.charged)).toBe(results.reduce((sum, r) => sum + r.charged, 0));
-    expect(Number(totals.charged)).toBe(Number(totals.balances) + Number(totals.paid));
-    expect(Number(totals.completed)).toBe(USERS);
-    expect(Number(badUsers.n)).toBe(0);
+  it('when users collide on seats, then they retry with another one and every user ends up holding one and paying for it', () => {
+    expect(report.flow.holds).toBe(USERS);
+    expect(report.flow.payments).toBe(USERS);
+    expect(report.flow.heldFirstTry + report.flow.collisionsFirstTry).toBe(USERS);
   });
 
-  it('when the run is over, then each sold seat has one confirmed reservation and one completed payment', async () => {
-    const { booking, payment } = platform.schemas;
-    const seats = await one(`
-      SELECT (SELECT count(*) FROM "${booking.schema}".seats WHERE status = 'RESERVED') AS reserved,
-             (SELECT count(*) FROM "${booking.schema}".reservations WHERE status = 'CONFIRMED') AS confirmed,
-             (SELECT count(*) FROM (SELECT schedule_id, seat_no FROM "${booking.schema}".reservations WHERE status = 'CONFIRMED'
-                                     GROUP BY 1, 2 HAVING count(*) > 1) twice) AS sold_twice,
-             (SELECT count(*) FROM "${booking.schema}".reservations r
-               WHERE r.status = 'CONFIRMED' AND NOT EXISTS (SELECT 1 FROM "${payment.schema}".payments p
-                 WHERE p.reservation_id = r.id AND p.id = r.payment_id AND p.status = 'COMPLETED')) AS unpaid`);
-
-    expect(seats).toEqual({ reserved: String(USERS), confirmed: String(USERS), sold_twice: '0', unpaid: '0' });
+  it('when the events have drained, then the sink stored one event per completed payment and nothing is left in flight', () => {
+    expect(report.pipeline).toMatchObject({ drained: true, completedPayments: USERS, sinkEvents: USERS, pendingPayments: 0, unpublishedEvents: 0 });
   });
 
-  it('when the events have drained, then the sink stored exactly one event per completed payment', async () => {
-    const { payment, sink } = platform.schemas;
-    const counts = await waitFor('the sink to store every event', async () => {
-      const row = await one(`
-        SELECT (SELECT count(*) FROM "${payment.schema}".payments p WHERE p.status = 'COMPLETED'
-                  AND (SELECT count(*) FROM "${sink.schema}".stored_events e WHERE e.payment_id = p.id) = 1) AS stored_once,
-               (SELECT count(*) FROM "${payment.schema}".outbox_events WHERE published_at IS NULL) AS unpublished`);
-      return Number(row.stored_once) === USERS ? row : undefined;
-    }, 60_000);
-
-    expect(counts).toEqual({ stored_once: String(USERS), unpublished: '0' });
-  });
-
-  it('when a user has paid, then their token no longer opens the door (expired through the PaymentCompleted event)', async () => {
-    const tokens = results.map((r) => r.token!);
-
-    const statuses = await waitFor('paid users tokens to expire', async () => {
-      const answers = await Promise.all(
-        tokens.map(async (token) => (await fetch(`${platform.gatewayUrl}/balance`, { headers: { 'x-queue-token': token } })).status),
-      );
-      return answers.every((status) => status === 401) ? answers : undefined;
-    }, 60_000);
-
-    expect(statuses).toEqual(tokens.map(() => 401));
-  });
-
-  it('when the audit command reads the data the run left, then every invariant check passes', async () => {
-    const { booking, payment, gateway, sink } = platform.schemas;
-
-    const checks = await runAudit({
-      databaseUrl: booking.databaseUrl,
-      schemas: { booking: booking.schema, payment: payment.schema, gateway: gateway.schema, sink: sink.schema },
-      redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6380',
-      queuePrefix: platform.queuePrefix,
-      maxActive: 40,
-    });
-
+  it('when the audit reads the data the run left, then every invariant check passes and the report says PASS', () => {
+    const checks = report.audit.checks;
     expect(checks.map((c) => [c.name, c.ok, c.violations])).toEqual(checks.map((c) => [c.name, true, []]));
     expect(checks.map((c) => c.name).sort()).toEqual(['events', 'money', 'seats', 'tokens']);
+    expect(report.ok).toBe(true);
+    expect(renderMarkdown(report)).toContain(`# Load test ${report.startedAt}: PASS`);
+  });
+
+  it('when the report is read, then every step of the flow has latency percentiles', () => {
+    expect(Object.keys(report.steps)).toEqual(expect.arrayContaining(['token', 'charge', 'concerts', 'schedules', 'seats', 'hold', 'pay']));
+    for (const step of Object.values(report.steps)) expect(step.p50).toBeLessThanOrEqual(step.p99);
   });
 });

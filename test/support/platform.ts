@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { join } from 'node:path';
 import { createTestSchema, freePort, startServiceProcess, type ServiceProcess, type TestSchema } from '@ticketing/devstack/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -35,6 +36,8 @@ export type PlatformService = 'booking' | 'payment' | 'sink' | 'gateway';
 
 export interface PlatformOptions {
   seatsPerSchedule: number;
+  /** Concerts in the catalogue, one schedule each (default 2). */
+  concerts?: number;
   maxActive: number;
   /** Redis for the gateway and booking; default REDIS_URL (the test run's Redis). Fault tests pass one they own. */
   redisUrl?: string;
@@ -49,6 +52,48 @@ export interface PlatformOptions {
  * Nothing is shared with other tests or with `npm start`.
  */
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {
+  const release = await takePlatformSlot();
+  try {
+    const platform = await launchPlatform(options);
+    return {
+      ...platform,
+      stop: async () => {
+        try {
+          await platform.stop();
+        } finally {
+          await release();
+        }
+      },
+    };
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}
+
+/** Any number: the advisory lock key of "a whole platform is running in this test database". */
+const PLATFORM_SLOT_LOCK = 7_350_001;
+
+/**
+ * One whole platform at a time per test database. Each is four service processes and a Kafka broker;
+ * two at once on a 2-core machine starve each other into timeouts that say nothing about the code. The
+ * slot is a Postgres advisory lock held by a connection of its own, so it frees itself if the test
+ * process dies. Jest's other worker goes on with lighter test files meanwhile.
+ */
+async function takePlatformSlot(): Promise<() => Promise<void>> {
+  const client = new Client({
+    connectionString: process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/ticketing_test',
+    application_name: 'platform-test-slot',
+  });
+  await client.connect();
+  await client.query('SELECT pg_advisory_lock($1)', [PLATFORM_SLOT_LOCK]);
+  return async () => {
+    await client.query('SELECT pg_advisory_unlock($1)', [PLATFORM_SLOT_LOCK]).catch(() => undefined);
+    await client.end().catch(() => undefined);
+  };
+}
+
+async function launchPlatform(options: PlatformOptions): Promise<Platform> {
   const run = randomUUID().slice(0, 8);
   const [booking, payment, gateway, sink] = await Promise.all([
     createTestSchema(join(services, 'booking'), 'e2e_booking'),
@@ -57,7 +102,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     createTestSchema(join(services, 'dataplatform-sink'), 'e2e_sink'),
   ]);
   const prisma = createPrismaClient(BookingClient, { databaseUrl: booking.databaseUrl, schema: booking.schema });
-  await insertCatalogue(prisma, buildCatalogue({ concerts: 2, schedulesPerConcert: 1, seatsPerSchedule: options.seatsPerSchedule }, new Date('2027-05-01T19:00:00Z')), options.seatsPerSchedule);
+  await insertCatalogue(prisma, buildCatalogue({ concerts: options.concerts ?? 2, schedulesPerConcert: 1, seatsPerSchedule: options.seatsPerSchedule }, new Date('2027-05-01T19:00:00Z')), options.seatsPerSchedule);
   await prisma.$disconnect();
 
   const kafkaDir = mkdtempSync(join(tmpdir(), 'e2e-kafka-'));
