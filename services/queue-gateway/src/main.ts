@@ -29,6 +29,7 @@ void runService('queue-gateway', loadConfig, async (runtime) => {
   const tokenLookup = createTokenLookup({
     store,
     repository,
+    connection: redis.redis,
     breaker: {
       timeoutMs: config.BREAKER_TIMEOUT_MS,
       errorThresholdPercentage: config.BREAKER_ERROR_THRESHOLD_PERCENT,

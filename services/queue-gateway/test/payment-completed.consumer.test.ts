@@ -149,4 +149,28 @@ describe('PaymentCompleted consumer', () => {
     await broken.close();
     expect(attempts).toBeGreaterThanOrEqual(3);
   }, 60_000);
+
+  it('when a new group\'s first event fails until the consumer crashes and restarts, then the restarted consumer still handles it (it does not jump to "latest" again)', async () => {
+    await consumer.close(); // only the fragile consumer below may expire this payer
+    const [token] = await activeTokens(store, [user('first-event-payer')]);
+    let attempts = 0;
+    const fragile = startPaymentCompletedConsumer({
+      kafka,
+      groupId: `queue-gateway-test-${randomUUID()}`,
+      expireUser: async (userId, now, options) => {
+        // Failing past kafkajs' retries (5) makes the consumer crash and restart before any commit.
+        if (userId === user('first-event-payer') && ++attempts < 8) throw new Error('redis is down');
+        return store.expireUser(userId, now, options);
+      },
+      logger: silentLogger(),
+    });
+    await fragile.ready;
+
+    await publish(toPaymentCompletedMessage(paymentFor(user('first-event-payer'))));
+
+    await waitFor('redis expired after the restart', async () => ((await redis.get(`${prefix}u:${user('first-event-payer')}`)) === null ? true : undefined), 90_000, 200);
+    await fragile.close();
+    expect(attempts).toBe(8);
+    expect((await through(gateway, '/balance', { token })).status).toBe(401);
+  }, 120_000);
 });

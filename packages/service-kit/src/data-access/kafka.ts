@@ -114,3 +114,26 @@ export function superviseConsumer(
     void consumer.disconnect().catch(() => undefined).then(options.restart);
   });
 }
+
+/**
+ * For a consumer group that skips history (`fromBeginning: false`): when the group has no committed
+ * offset on `topic` yet, commits the topic's current end as its starting point. Without it, kafkajs
+ * resolves "latest" again at every (re)start until the group's first commit, so a consumer that fails
+ * on its first events (its store is down) and restarts jumps past them and never handles them.
+ * A no-op once the group has offsets, or while another member runs the group (it starts it instead).
+ */
+export async function pinNewGroupToLatest(kafka: Kafka, groupId: string, topic: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    if (!committed || committed.partitions.some((p) => p.offset !== '-1')) return;
+    const ends = await admin.fetchTopicOffsets(topic);
+    await admin.setOffsets({ groupId, topic, partitions: ends.map((end) => ({ partition: end.partition, offset: end.offset })) }).catch((error: unknown) => {
+      // "must have no running instances": another instance has joined the group and owns its start.
+      if (!String((error as Error).message).includes('no running instances')) throw error;
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -33,6 +33,12 @@ export interface TokenLookupDependencies {
     waitingPosition(record: Pick<FallbackTokenRecord, 'issuedAt'>): Promise<number>;
   };
   breaker: BreakerSettings;
+  /**
+   * The Redis connection the store uses (an ioredis client). When it drops, the breaker opens at once
+   * instead of waiting for failures to outweigh the successes still in its rolling window (seconds of
+   * doomed Redis attempts); the error rate still trips it for a Redis that is connected but failing.
+   */
+  connection?: { on(event: 'close', listener: () => void): unknown };
   /** The service's registry: the breaker state gauge and the fallback counter are registered here. */
   metrics: Registry;
   logger: Logger;
@@ -104,6 +110,9 @@ export function createTokenLookup(deps: TokenLookupDependencies): BreakerTokenLo
     // Ranking the line costs a count over the waiting rows: only the status poll shows a position.
     const position = record?.status === 'WAITING' && options.touch ? await deps.repository.waitingPosition(record) : 1;
     return { view: viewFromFallback(record, now, position), source: 'postgres' };
+  });
+  deps.connection?.on('close', () => {
+    if (!breaker.isShutdown && !breaker.opened) breaker.open();
   });
   breaker.on('open', () => logger.warn('token breaker opened: answering token checks from Postgres'));
   breaker.on('halfOpen', () => logger.info('token breaker half-open: trying Redis again'));

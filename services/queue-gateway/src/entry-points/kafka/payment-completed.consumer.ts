@@ -1,6 +1,6 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import { parsePaymentCompleted, Topics, type PaymentCompletedV1 } from '@ticketing/contracts';
-import { correlationIdFrom, keepStartingConsumer, runWithCorrelationId, superviseConsumer, type Logger } from '@ticketing/service-kit';
+import { correlationIdFrom, keepStartingConsumer, pinNewGroupToLatest, runWithCorrelationId, superviseConsumer, type Logger } from '@ticketing/service-kit';
 
 export interface PaymentCompletedConsumerOptions {
   kafka: Kafka;
@@ -74,8 +74,12 @@ export function startPaymentCompletedConsumer(options: PaymentCompletedConsumerO
       onFirstFetch: markReady,
       restart: keepStarting,
     });
+    const fromBeginning = options.fromBeginning ?? false;
+    // Skipping history must not skip the events that arrive before the group's first commit (e.g. all
+    // of them failing while Redis is down): a new group starts at the end as it is now, committed.
+    if (!fromBeginning) await pinNewGroupToLatest(options.kafka, options.groupId, Topics.PaymentCompleted);
     await current.connect();
-    await current.subscribe({ topic: Topics.PaymentCompleted, fromBeginning: options.fromBeginning ?? false });
+    await current.subscribe({ topic: Topics.PaymentCompleted, fromBeginning });
     await current.run({
       // kafkajs commits an offset only after eachMessage resolved for it.
       eachMessage: async ({ message, partition }) =>

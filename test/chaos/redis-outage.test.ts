@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { waitFor } from '@ticketing/devstack/testing';
+import { startArrivals, type ResilientJourneyResult } from './support/resilient-journey';
+import { Traffic } from './support/traffic';
+import { auditOutcome, auditUntilClean, cleanAudit, LONG, seconds, startChaosPlatform, writeChaosReport, type ChaosPlatform } from './support/chaos-platform';
+
+const USERS = LONG ? 150 : 30;
+const DOWN_MS = LONG ? 30_000 : 5_000;
+/** Arrivals span the outage: some users are active when Redis dies, some arrive while it is down. */
+const ARRIVALS_MS = LONG ? 60_000 : 14_000;
+const PROTECTED = new Set(['concerts', 'schedules', 'reservations', 'balance', 'payments']);
+
+/*
+ * The Redis of the gateway and booking (a redis-server this test owns, AOF on as deployed) is killed
+ * with SIGKILL while users go through, stays down, and is started again from its AOF. Active users
+ * must keep going (token checks answered from the gateway's Postgres copy once the breaker opens), new
+ * joins must get a clear 503 with Retry-After, nothing else may fail with a 5xx, and once Redis is back
+ * the breaker closes, admission resumes, and the audit is exact.
+ */
+describe('fault: Redis killed (kill -9) mid-load, restarted from its AOF', () => {
+  const traffic = new Traffic();
+  let chaos: ChaosPlatform;
+  let results: ResilientJourneyResult[];
+  let killedAt = 0;
+  let restartedAt = 0;
+  let breakerOpenAt: number | undefined;
+  let breakerClosedAt: number | undefined;
+  let joinDuringOutage: { status: number; code?: string; retryAfter: string | null } | undefined;
+
+  const breakerState = async (): Promise<string | undefined> => {
+    const metrics = await (await fetch(`${chaos.platform.gatewayUrl}/metrics`)).text();
+    return /queue_token_breaker_state\{state="(\w+)"[^}]*\} 1/.exec(metrics)?.[1];
+  };
+
+  beforeAll(async () => {
+    chaos = await startChaosPlatform({ seatsPerSchedule: USERS, maxActive: 10 });
+    const { platform, redis } = chaos;
+    const load = startArrivals(platform.gatewayUrl, { prefix: `redis-${randomUUID().slice(0, 6)}`, users: USERS, durationMs: ARRIVALS_MS, traffic, deadline: Date.now() + ARRIVALS_MS + DOWN_MS + 180_000 });
+
+    // Kill once users are mid-flow: some paid, others active or waiting.
+    await waitFor('payments under way', async () => (traffic.calls.some((c) => c.route === 'payments' && c.status === 201) ? true : undefined), 120_000, 20);
+    killedAt = Date.now();
+    await redis.stop('SIGKILL');
+    breakerOpenAt = await waitFor('breaker open', async () => ((await breakerState()) === 'open' ? Date.now() : undefined), DOWN_MS, 100).catch(() => undefined);
+    const join = await fetch(`${platform.gatewayUrl}/queue/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId: `late-${randomUUID().slice(0, 6)}` }) });
+    joinDuringOutage = { status: join.status, code: ((await join.json()) as { code?: string }).code, retryAfter: join.headers.get('retry-after') };
+    await sleep(Math.max(0, killedAt + DOWN_MS - Date.now()));
+
+    await redis.start();
+    restartedAt = Date.now();
+    breakerClosedAt = await waitFor('breaker closed', async () => ((await breakerState()) === 'closed' ? Date.now() : undefined), 60_000, 100);
+    results = await load.done;
+  }, 600_000);
+
+  afterAll(async () => {
+    await chaos?.close();
+  }, 60_000);
+
+  it('when Redis dies, then the breaker opens, active users keep going from the Postgres copy, and a new join gets 503 QUEUE.UNAVAILABLE with Retry-After', () => {
+    const outage = traffic.between(killedAt, restartedAt);
+
+    expect(breakerOpenAt).toBeDefined();
+    expect(outage.filter((c) => PROTECTED.has(c.route) && c.status === 200).length).toBeGreaterThan(0);
+    expect(joinDuringOutage).toEqual({ status: 503, code: 'QUEUE.UNAVAILABLE', retryAfter: '1' });
+  });
+
+  it('when users retry through the outage, then the only 5xx any user saw is 503 QUEUE.UNAVAILABLE with Retry-After, and every user paid', () => {
+    const serverErrors = Object.keys(traffic.errorsByCode()).filter((key) => !/^[1-4]\d\d /.test(key));
+
+    expect(traffic.unexplainedServerErrors()).toEqual([]);
+    expect(serverErrors.filter((key) => key !== '503 QUEUE.UNAVAILABLE')).toEqual([]);
+    expect(results.filter((r) => r.paid).map((r) => r.userId)).toEqual(results.map((r) => r.userId));
+  });
+
+  it('when Redis is back, then the breaker closed, and money, seats, events and tokens (no paid user still active, never more than the max) audit exactly', async () => {
+    const { checks, cleanAt } = await auditUntilClean(chaos, 90_000);
+
+    writeChaosReport({
+      scenario: 'Redis kill -9 + AOF restart',
+      variant: LONG ? 'long' : 'fast',
+      users: USERS,
+      paid: results.filter((r) => r.paid).length,
+      requests: traffic.calls.length,
+      errorsByCode: traffic.errorsByCode(),
+      recoverySeconds: seconds(restartedAt, breakerClosedAt),
+      settledSeconds: seconds(restartedAt, cleanAt),
+      audit: cleanAt ? 'pass' : 'fail',
+      notes: `down ${seconds(killedAt, restartedAt)} s; breaker open ${seconds(killedAt, breakerOpenAt)} s after the kill; ${results.reduce((n, r) => n + r.requeued, 0)} user(s) had to queue again`,
+    });
+    expect(breakerClosedAt).toBeDefined();
+    expect(auditOutcome(checks)).toEqual(cleanAudit(checks));
+  }, 120_000);
+});
