@@ -66,7 +66,9 @@ export function startPaymentCompletedConsumer(options: PaymentCompletedConsumerO
   const startOnce = async () => {
     // A 1 s long poll (kafkajs waits 5 s by default on an idle topic) bounds how long disconnect() waits
     // for the fetch in flight, i.e. how much of the shutdown budget leaving the group costs.
-    const current = options.kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 1_000 });
+    // A 10 s session (kafkajs' default is 30 s): after a gateway crashes, the group waits this long for
+    // the dead member before handing its partitions over, and until then payers keep their slots.
+    const current = options.kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 1_000, sessionTimeout: 10_000 });
     consumer = current;
     superviseConsumer(current, {
       signal: stopped.signal,
