@@ -2,7 +2,7 @@
 // The root commands (`npm start`, `npm test`, `npm run load`, `npm run infra:*`, `npm run db:*`, …). Plain Node with no
 // dependencies, because on a fresh clone it runs before anything is installed.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -95,6 +95,42 @@ async function test(args) {
     const jest = spawnSync('npx', ['jest', ...args], { cwd: root, env: { ...env, NODE_ENV: 'test' }, stdio: 'inherit' });
     return jest.status ?? 1;
   });
+}
+
+/**
+ * `npm run chaos`: the fault tests of test/chaos in their long form (CHAOS_PROFILE=long: Redis down 30 s,
+ * Kafka down 60 s, more users), one at a time on the test infrastructure, then one table of what each
+ * scenario measured (also written to reports/chaos/table.md).
+ */
+async function chaos(args) {
+  prepare();
+  const reportDir = join(root, 'reports/chaos');
+  rmSync(reportDir, { recursive: true, force: true });
+  return withInfra(TEST_INFRA, async (env) => {
+    const jest = spawnSync('npx', ['jest', 'test/chaos/', '--selectProjects', 'platform', '--runInBand', ...args], {
+      cwd: root,
+      env: { ...env, NODE_ENV: 'test', CHAOS_PROFILE: 'long', CHAOS_REPORT_DIR: reportDir },
+      stdio: 'inherit',
+    });
+    const reports = existsSync(reportDir)
+      ? readdirSync(reportDir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(reportDir, f), 'utf8')))
+      : [];
+    const table = chaosTable(reports);
+    writeFileSync(join(reportDir, 'table.md'), `${table}\n`, { flag: 'w' });
+    process.stdout.write(`\n${table}\n`);
+    return jest.status ?? 1;
+  });
+}
+
+function chaosTable(reports) {
+  const rows = reports.map((r) => [
+    r.scenario, `${r.paid}/${r.users}`, String(r.requests),
+    Object.entries(r.errorsByCode).map(([code, n]) => `${code}: ${n}`).join(', ') || 'none',
+    r.recoverySeconds === undefined ? '—' : `${r.recoverySeconds} s`, r.settledSeconds === undefined ? '—' : `${r.settledSeconds} s`,
+    r.audit, r.notes ?? '',
+  ]);
+  const head = ['scenario', 'users paid', 'requests', 'errors by code', 'recovery', 'audit clean after', 'audit', 'notes'];
+  return [head, head.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
 
 /** Loads catalogue data into booking's schema (idempotent); no options = the small demo catalogue. */
@@ -199,6 +235,8 @@ async function main([command, ...args]) {
   switch (command) {
     case 'test':
       return test(args);
+    case 'chaos':
+      return chaos(args);
     case 'start':
       return start();
     case 'load':
