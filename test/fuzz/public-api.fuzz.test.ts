@@ -80,7 +80,8 @@ describe('the public API under malformed input', () => {
   const check = async (requests: FuzzRequest[]) => {
     const answers = await Promise.all(requests.map((r) => client.send(r)));
     const problems = answers.flatMap((answer, i) => {
-      const problem = problemWith(answer);
+      const expected = requests[i]!.statuses;
+      const problem = problemWith(answer) ?? (expected && !expected.includes(answer.status) ? `status ${answer.status}, expected ${expected.join(' or ')}` : undefined);
       return problem ? [`${problem}: ${describeRequest(requests[i]!)} → ${answer.status} ${answer.text.slice(0, 300)}`] : [];
     });
     if (problems.length > 0) throw new Error(problems.join('\n'));

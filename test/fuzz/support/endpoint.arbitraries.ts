@@ -62,7 +62,8 @@ function badQueueToken(fx: FuzzFixture): fc.Arbitrary<TokenPart> {
 const validToken = (fx: FuzzFixture): TokenPart => ({ headers: ['x-queue-token', fx.tokens.active], what: 'active token' });
 
 /** A request from parts; every part says how it is malformed. */
-function request(endpoint: Endpoint, method: string, path: string, parts: { headers: string[]; body?: BodyPart['body']; what?: string }[]): FuzzRequest {
+function request(endpoint: Endpoint, method: string, path: string, parts: { headers: string[]; body?: BodyPart['body']; what?: string; statuses?: number[] }[]): FuzzRequest {
+  const statuses = parts.find((p) => p.statuses !== undefined)?.statuses;
   return printable({
     endpoint,
     method,
@@ -70,6 +71,7 @@ function request(endpoint: Endpoint, method: string, path: string, parts: { head
     headers: parts.flatMap((p) => p.headers),
     body: parts.find((p) => p.body !== undefined)?.body,
     what: parts.flatMap((p) => (p.what ? [p.what] : [])),
+    ...(statuses === undefined ? {} : { statuses }),
   });
 }
 

@@ -31,6 +31,8 @@ export interface FuzzRequest {
   headers: string[];
   body?: FuzzBody;
   what: string[];
+  /** When set, the only statuses this request may get (e.g. 413 for a body over the limit). */
+  statuses?: number[];
 }
 
 const clip = (text: string, max = 160) => (text.length > max ? `${text.slice(0, max)}…(${text.length} chars)` : text);

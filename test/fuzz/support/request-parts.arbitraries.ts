@@ -11,6 +11,8 @@ export interface BodyPart {
   headers: string[];
   body?: FuzzBody;
   what: string;
+  /** The statuses the body alone decides, whatever the route and token. */
+  statuses?: number[];
 }
 
 const JSON_TYPES = ['application/json', 'application/json; charset=utf-8', 'Application/JSON', 'application/json;charset=UTF-8'] as const;
@@ -19,6 +21,12 @@ const NOT_JSON_TYPES = [
   'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=fuzz', 'application/xml', 'text/json',
   'application/vnd.api+json', 'application/octet-stream', 'text/html', 'application/jsonp', 'application', ';;;', 'json',
 ] as const;
+/** Content-Type values a media-type parser may choke on: unterminated quotes, empty or repeated parameters, junk bytes. */
+const BROKEN_CONTENT_TYPES = [
+  'application/json; charset="utf-8', 'application/json;;', 'application/json; =x', 'application/json; charset=', 'application/json; charset=utf-8; charset=latin1',
+  'application/json; boundary', '/', 'application/', 'application/json\u00e9', 'application/json, text/plain', `application/json; x=${'y'.repeat(4_000)}`, ' application/json',
+] as const;
+
 /** Charsets that are not UTF-*: the JSON parser refuses them (415) whatever the bytes say. */
 const FOREIGN_CHARSETS = ['latin1', 'iso-8859-1', 'koi8-r', 'windows-1252', 'x-fuzz', 'ascii'] as const;
 /**
@@ -93,7 +101,8 @@ export const oversizedBody: fc.Arbitrary<BodyPart> = fc
     const text = shape === 'array' ? `[${'1,'.repeat(Math.ceil(size / 2))}1]` : `{"amount":1,"pad":"${'x'.repeat(size)}"}`;
     const bytes = Buffer.from(text);
     const body: FuzzBody = shape === 'chunked' ? { chunks: Array.from({ length: Math.ceil(bytes.length / 8192) }, (_, i) => bytes.subarray(i * 8192, (i + 1) * 8192)) } : bytes;
-    return { headers: contentType(type), body, what: `oversized ${shape} body (${bytes.length} bytes)` };
+    // The JSON parser runs before any route or token check: 413, or 431 when the headers are over their own limit first.
+    return { headers: contentType(type), body, what: `oversized ${shape} body (${bytes.length} bytes)`, statuses: [413, 431] };
   });
 
 /**
@@ -153,6 +162,10 @@ export function badBody(template: JsonObject, legit: (parsed: unknown) => boolea
         body: shape === 'deep' ? `{"${template.entries[0]?.[0] ?? 'a'}":${'['.repeat(n * 5)}${']'.repeat(n * 5)}}` : `{${Array.from({ length: n }, (_, i) => `"k${i}":${i}`).join(',')}}`,
         what: shape === 'deep' ? `arrays nested ${n * 5} deep` : `${n} unknown keys`,
       })),
+      weight: 1,
+    },
+    {
+      arbitrary: fc.tuple(mutatedBody(template, legit), fc.constantFrom(...BROKEN_CONTENT_TYPES)).map(([body, type]) => ({ headers: contentType(type), body: body.text, what: `broken Content-Type ${JSON.stringify(type.slice(0, 40))}, ${body.what}` })),
       weight: 1,
     },
     { arbitrary: fc.constantFrom(...JSON_TYPES).map((type) => ({ headers: contentType(type), body: '', what: 'empty body' })), weight: 1 },
