@@ -1,9 +1,10 @@
-import { PassThrough } from 'node:stream';
+import { Duplex, PassThrough } from 'node:stream';
 import { connect } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ErrorBody } from '@ticketing/contracts';
 import { createLogger, createMetricsRegistry, createServiceApp, listen, type RunningServer } from '../src';
+import { answerClientError } from '../src/http/client-error';
 
 interface RawAnswer {
   status: number;
@@ -95,5 +96,18 @@ describe('listen: requests the HTTP parser refuses', () => {
 
     const res = await fetch(`${server.url}/things`);
     expect(res.status).toBe(200);
+  });
+
+  it('when Node reports a request timeout (slow headers), then 408 VALIDATION.REQUEST_TIMEOUT is written and the connection ends', async () => {
+    const written: Buffer[] = [];
+    const socket = new Duplex({ read() {}, write(chunk: Buffer, _encoding, done) { written.push(chunk); done(); } });
+    const ended = new Promise((resolve) => socket.once('finish', resolve));
+
+    answerClientError(Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), socket);
+    await ended;
+
+    const text = Buffer.concat(written).toString();
+    expect(text.split('\r\n')[0]).toBe('HTTP/1.1 408 Request Timeout');
+    expect(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4))).toMatchObject({ code: 'VALIDATION.REQUEST_TIMEOUT' });
   });
 });
