@@ -78,8 +78,9 @@ export async function startChaosPlatform(options: Omit<PlatformOptions, 'redisUr
       // For a failed run: each service's log lines (CHAOS_LOG_DIR), read before the processes stop.
       const logs = process.env.CHAOS_LOG_DIR;
       if (logs) {
-        mkdirSync(logs, { recursive: true });
-        for (const [name, service] of Object.entries(platform.processes)) writeFileSync(join(logs, `${name}.log`), `${service.output().join('\n')}\n`);
+        const dir = join(logs, platform.queuePrefix.replace(/\W+/g, '-'));
+        mkdirSync(dir, { recursive: true });
+        for (const [name, service] of Object.entries(platform.processes)) writeFileSync(join(dir, `${name}.log`), `${service.output().join('\n')}\n`);
       }
       await platform.stop();
       await redis.close();

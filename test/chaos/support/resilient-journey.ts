@@ -24,7 +24,7 @@ interface Answer {
 
 /**
  * One fan through the public API who, unlike the plain journey, keeps going when parts fail the way a
- * well-behaved client does: a 503 or a refused connection is retried after Retry-After, a payment is
+ * well-behaved client does: a 503, a 429 or a refused connection is retried after Retry-After, a payment is
  * retried with the same Idempotency-Key (so it is charged once), an ambiguous charge is checked with
  * GET /balance before charging again, an expired hold is replaced by a new one, a token the gateway no
  * longer knows is replaced by queuing again. Every call lands in `traffic`. Gives up at `deadline`.
@@ -52,11 +52,11 @@ export async function resilientJourney(gatewayUrl: string, userId: string, traff
     }
     return answer;
   };
-  /** Retries while the platform says "not now" (503, no connection, 409 concurrent update); returns the first other answer. */
+  /** Retries while the platform says "not now" (503, 429, no connection, 409 concurrent update); returns the first other answer. */
   const persist = async (attempt: () => Promise<Answer>): Promise<Answer | undefined> => {
     while (Date.now() < deadline) {
       const answer = await attempt();
-      const transient = answer.status === 'NETWORK' || answer.status === 'TIMEOUT' || answer.status === 503 || answer.body?.code === 'PAYMENT.CONCURRENT_UPDATE';
+      const transient = answer.status === 'NETWORK' || answer.status === 'TIMEOUT' || answer.status === 503 || answer.status === 429 || answer.body?.code === 'PAYMENT.CONCURRENT_UPDATE';
       if (!transient) return answer;
       await sleep(answer.retryAfterMs);
     }

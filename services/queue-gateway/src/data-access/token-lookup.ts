@@ -57,6 +57,14 @@ export interface BreakerTokenLookup {
 
 const STATES: readonly BreakerState[] = ['closed', 'open', 'halfOpen'];
 
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Why an answer came from Postgres, from opossum's error codes (a label of the fallback counter). */
 function fallbackReason(error: unknown): 'open' | 'timeout' | 'error' {
   const code = (error as { code?: unknown } | undefined)?.code;
@@ -107,6 +115,13 @@ export function createTokenLookup(deps: TokenLookupDependencies): BreakerTokenLo
   breaker.fallback(async (token: string, now: number, options: LookupOptions, error: unknown): Promise<LookupResult> => {
     fallbacks.inc({ reason: fallbackReason(error) });
     const record = await deps.repository.findByToken(token);
+    if (!record) {
+      // The copy lags Redis by the sync interval, so a token it does not know may simply be new (e.g.
+      // issued just before an outage, or while the open breaker has not yet noticed Redis is back):
+      // ask Redis itself once, bounded by the breaker's timeout, before refusing it with a 401.
+      const live = await withTimeout(deps.store.lookup(token, now, options), deps.breaker.timeoutMs).catch(() => 'unavailable' as const);
+      if (live !== 'unavailable') return { view: live, source: 'redis' };
+    }
     // Ranking the line costs a count over the waiting rows: only the status poll shows a position.
     const position = record?.status === 'WAITING' && options.touch ? await deps.repository.waitingPosition(record) : 1;
     return { view: viewFromFallback(record, now, position), source: 'postgres' };

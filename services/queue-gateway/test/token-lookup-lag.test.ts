@@ -1,0 +1,63 @@
+import { EventEmitter } from 'node:events';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createMetricsRegistry } from '@ticketing/service-kit';
+import { FallbackTokenRepository } from '../src/data-access/fallback-token.repository';
+import type { RedisQueueStore } from '../src/data-access/queue.store';
+import { createTokenLookup, type BreakerTokenLookup } from '../src/data-access/token-lookup';
+import { createFallbackDb, type FallbackDb } from './support/fallback-db';
+import { connectedRedis, deleteKeysUnder, newStore, silentLogger, uniquePrefix } from './support/gateway-fixture';
+
+/*
+ * The breaker is open (its Redis connection reported closed) but Redis answers again, and the Postgres
+ * copy has not caught up with a token issued meanwhile (no fallback sync runs here at all): the token
+ * must not be refused as unknown. Found by the Redis fault test: right after Redis came back, users
+ * whose tokens the copy did not know yet got 401 until the breaker closed, re-joined, got the same
+ * token, got 401 again… until the per-user issue limit answered 429.
+ */
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6380';
+const prefix = uniquePrefix();
+let redis: Redis;
+let db: FallbackDb;
+let store: RedisQueueStore;
+let lookup: BreakerTokenLookup;
+const connection = new EventEmitter();
+
+beforeAll(async () => {
+  redis = await connectedRedis(REDIS_URL);
+  db = await createFallbackDb('lag');
+  store = newStore(redis, prefix);
+  lookup = createTokenLookup({
+    store,
+    repository: new FallbackTokenRepository(db.prisma),
+    connection,
+    breaker: { timeoutMs: 500, errorThresholdPercentage: 50, volumeThreshold: 5, resetTimeoutMs: 60_000 },
+    metrics: createMetricsRegistry('lag-test'),
+    logger: silentLogger(),
+  });
+});
+
+afterAll(async () => {
+  lookup?.close();
+  await deleteKeysUnder(redis, prefix);
+  await redis?.quit();
+  await db?.drop();
+});
+
+describe('token lookup while the breaker is open', () => {
+  it('when the Postgres copy does not know a token but Redis does, then Redis answers it instead of a 401', async () => {
+    const { token } = await store.issue('just-joined', Date.now());
+    connection.emit('close');
+
+    const answer = await lookup.lookup(token, Date.now(), { touch: true });
+
+    expect(lookup.state()).toBe('open');
+    expect(answer).toMatchObject({ source: 'redis', view: { userId: 'just-joined', status: 'WAITING' } });
+  });
+
+  it('when neither the copy nor Redis knows the token, then it is unknown (401 for the caller)', async () => {
+    const answer = await lookup.lookup('x'.repeat(43), Date.now(), { touch: false });
+
+    expect(answer.view).toBeUndefined();
+  });
+});
