@@ -1,4 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import type { ReadinessCheck } from '../health/readiness';
 
 /** The constructor shape every service's generated Prisma client has. */
@@ -20,16 +21,19 @@ export interface PrismaOptions {
 export function createPrismaClient<T>(Client: PrismaClientClass<T>, options: PrismaOptions): T {
   const url = new URL(options.databaseUrl);
   url.searchParams.delete('schema');
-  const adapter = new PrismaPg(
-    {
-      connectionString: url.toString(),
-      options: `-c search_path="${options.schema}"`,
-      max: options.poolSize ?? 10,
-      // Fail fast instead of queueing forever when Postgres is gone; the request gets a clean error.
-      connectionTimeoutMillis: 5_000,
-    },
-    { schema: options.schema },
-  );
+  const pool = new pg.Pool({
+    connectionString: url.toString(),
+    options: `-c search_path="${options.schema}"`,
+    max: options.poolSize ?? 10,
+    // Fail fast instead of queueing forever when Postgres is gone; the request gets a clean error.
+    connectionTimeoutMillis: 5_000,
+  });
+  // A session the server ends (pg_terminate_backend, a failover) makes its client emit 'error'; a
+  // client the adapter holds between two queries of a transaction may have no listener then, and an
+  // unhandled 'error' event kills the process (found by the Postgres fault test: payment died). The
+  // failure itself still reaches whoever uses the client next, and the pool drops the dead client.
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  const adapter = new PrismaPg(pool, { schema: options.schema, disposeExternalPool: true });
   return new Client({ adapter });
 }
 
