@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { renderMarkdown, runLoad, type LoadReport } from '@ticketing/loadtest';
-import { startPlatform, type Platform } from './support/platform';
+import { PLATFORM_SETUP_TIMEOUT_MS, startPlatform, type Platform } from './support/platform';
 
 const USERS = 300;
 const MAX_ACTIVE = 60;
@@ -43,7 +43,7 @@ describe('the full-flow load scenario through the gateway', () => {
       env: { LOAD_MAX_HOLD_ATTEMPTS: '8' },
       drainTimeoutMs: 90_000,
     });
-  }, 420_000);
+  }, PLATFORM_SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
     await platform?.stop();

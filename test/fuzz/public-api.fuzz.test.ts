@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { waitFor } from '@ticketing/devstack/testing';
-import { startPlatform, type Platform } from '../support/platform';
+import { PLATFORM_SETUP_TIMEOUT_MS, startPlatform, type Platform } from '../support/platform';
 import { endpointArbitraries, type FuzzFixture } from './support/endpoint.arbitraries';
 import { FuzzClient, problemWith } from './support/fuzz-client';
 import { buildFuzzFixture } from './support/fuzz-fixture';
@@ -69,7 +69,7 @@ describe('the public API under malformed input', () => {
     before = await settled();
     phases.settled = Date.now() - startedAt;
     client = new FuzzClient(platform.gatewayUrl, CONCURRENCY);
-  }, 240_000);
+  }, PLATFORM_SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
     clearInterval(poller);

@@ -71,6 +71,12 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   }
 }
 
+/**
+ * The time limit of a platform test's set-up (its beforeAll): its own start and run, plus the wait for
+ * the platform slot while another file's platform runs (at most one other: Jest runs two workers).
+ */
+export const PLATFORM_SETUP_TIMEOUT_MS = 900_000;
+
 /** Any number: the advisory lock key of "a whole platform is running in this test database". */
 const PLATFORM_SLOT_LOCK = 7_350_001;
 
