@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { waitFor } from '@ticketing/devstack/testing';
 import { startArrivals, type ResilientJourneyResult } from './support/resilient-journey';
 import { Traffic } from './support/traffic';
-import { auditOutcome, auditUntilClean, cleanAudit, LONG, queryOne, seconds, startChaosPlatform, writeChaosReport, type ChaosPlatform } from './support/chaos-platform';
+import { auditOutcome, auditUntilClean, cleanAudit, LONG, SCENARIO_TIMEOUT_MS, queryOne, seconds, startChaosPlatform, writeChaosReport, type ChaosPlatform } from './support/chaos-platform';
 
 const USERS = LONG ? 120 : 30;
 const ARRIVALS_MS = LONG ? 40_000 : 14_000;
@@ -63,7 +63,7 @@ describe('fault: booking and then the gateway killed (kill -9) mid-load, each re
     results = await load.done;
     sampling = false;
     await sampler;
-  }, 600_000);
+  }, SCENARIO_TIMEOUT_MS);
 
   afterAll(async () => {
     await chaos?.close();

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { waitFor } from '@ticketing/devstack/testing';
 import { startArrivals, type ResilientJourneyResult } from './support/resilient-journey';
 import { Traffic } from './support/traffic';
-import { auditOutcome, auditUntilClean, cleanAudit, LONG, queryOne, seconds, startChaosPlatform, writeChaosReport, type ChaosPlatform } from './support/chaos-platform';
+import { auditOutcome, auditUntilClean, cleanAudit, LONG, SCENARIO_TIMEOUT_MS, queryOne, seconds, startChaosPlatform, writeChaosReport, type ChaosPlatform } from './support/chaos-platform';
 
 const USERS = LONG ? 150 : 30;
 const DOWN_MS = LONG ? 60_000 : 10_000;
@@ -46,7 +46,7 @@ describe('fault: Kafka broker killed mid-load, restarted later', () => {
     const drained = waitFor('the outbox to drain', async () => ((await unpublished()) === 0 ? Date.now() : undefined), 180_000, 200);
     results = await load.done;
     drainedAt = await drained;
-  }, 600_000);
+  }, SCENARIO_TIMEOUT_MS);
 
   afterAll(async () => {
     await chaos?.close();

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { waitFor } from '@ticketing/devstack/testing';
 import { startArrivals, type ResilientJourneyResult } from './support/resilient-journey';
 import { Traffic } from './support/traffic';
-import { auditOutcome, auditUntilClean, cleanAudit, LONG, queryOne, seconds, startChaosPlatform, writeChaosReport, type ChaosPlatform } from './support/chaos-platform';
+import { auditOutcome, auditUntilClean, cleanAudit, LONG, SCENARIO_TIMEOUT_MS, queryOne, seconds, startChaosPlatform, writeChaosReport, type ChaosPlatform } from './support/chaos-platform';
 
 const USERS = LONG ? 120 : 30;
 const ARRIVALS_MS = LONG ? 40_000 : 10_000;
@@ -36,7 +36,7 @@ describe('fault: payment killed (kill -9) mid-load, then restarted', () => {
     restartedAt = Date.now();
     results = await load.done;
     settledFromLog = restarted.output().filter((line) => line.includes('pending payment settled by recovery')).length;
-  }, 400_000);
+  }, SCENARIO_TIMEOUT_MS);
 
   afterAll(async () => {
     await chaos?.close();

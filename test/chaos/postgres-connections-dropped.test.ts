@@ -5,7 +5,7 @@ import { waitFor } from '@ticketing/devstack/testing';
 import type { PlatformService } from '../support/platform';
 import { startArrivals, type ResilientJourneyResult } from './support/resilient-journey';
 import { Traffic } from './support/traffic';
-import { auditOutcome, auditUntilClean, cleanAudit, LONG, seconds, startChaosPlatform, terminateBackends, writeChaosReport, type ChaosPlatform } from './support/chaos-platform';
+import { auditOutcome, auditUntilClean, cleanAudit, LONG, SCENARIO_TIMEOUT_MS, seconds, startChaosPlatform, terminateBackends, writeChaosReport, type ChaosPlatform } from './support/chaos-platform';
 
 const USERS = LONG ? 120 : 30;
 const ARRIVALS_MS = LONG ? 40_000 : 10_000;
@@ -41,7 +41,7 @@ describe('fault: every service\'s Postgres connections terminated mid-load', () 
       await sleep(ARRIVALS_MS / ROUNDS / 2);
     }
     results = await load.done;
-  }, 400_000);
+  }, SCENARIO_TIMEOUT_MS);
 
   afterAll(async () => {
     await chaos?.close();

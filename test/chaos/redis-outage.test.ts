@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { waitFor } from '@ticketing/devstack/testing';
 import { startArrivals, type ResilientJourneyResult } from './support/resilient-journey';
 import { Traffic } from './support/traffic';
-import { auditOutcome, auditUntilClean, cleanAudit, LONG, queryOne, seconds, startChaosPlatform, writeChaosReport, type ChaosPlatform } from './support/chaos-platform';
+import { auditOutcome, auditUntilClean, cleanAudit, LONG, SCENARIO_TIMEOUT_MS, queryOne, seconds, startChaosPlatform, writeChaosReport, type ChaosPlatform } from './support/chaos-platform';
 
 const USERS = LONG ? 150 : 30;
 const DOWN_MS = LONG ? 30_000 : 5_000;
@@ -63,7 +63,7 @@ describe('fault: Redis killed (kill -9) mid-load, restarted from its AOF', () =>
     restartedAt = Date.now();
     breakerClosedAt = await waitFor('breaker closed', async () => ((await breakerState()) === 'closed' ? Date.now() : undefined), 60_000, 100);
     results = await load.done;
-  }, 600_000);
+  }, SCENARIO_TIMEOUT_MS);
 
   afterAll(async () => {
     await chaos?.close();

@@ -6,7 +6,10 @@ import { Client } from 'pg';
 import { runAudit, type CheckResult } from '@ticketing/audit';
 import { readLivePid, startRedisServer, stopProcess } from '@ticketing/devstack';
 import { freePort } from '@ticketing/devstack/testing';
-import { startPlatform, type Platform, type PlatformOptions } from '../../support/platform';
+import { PLATFORM_SETUP_TIMEOUT_MS, startPlatform, type Platform, type PlatformOptions } from '../../support/platform';
+
+/** A fault scenario's set-up and run (its beforeAll), including the wait for the platform slot. */
+export const SCENARIO_TIMEOUT_MS = PLATFORM_SETUP_TIMEOUT_MS;
 
 /**
  * `npm test` runs the short variants; `npm run chaos` sets CHAOS_PROFILE=long for the outages the issue
