@@ -1,6 +1,6 @@
-import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { Kafka, KafkaMessage } from 'kafkajs';
 import { parsePaymentCompleted, Topics } from '@ticketing/contracts';
-import { correlationIdFrom, keepStartingConsumer, runWithCorrelationId, superviseConsumer, type Logger } from '@ticketing/service-kit';
+import { correlationIdFrom, runWithCorrelationId, startSupervisedConsumer, type Logger, type SupervisedConsumer } from '@ticketing/service-kit';
 import type { SinkMetrics } from '../../data-access/sink.metrics';
 import type { EventSinkService } from '../../domain/event-sink.service';
 import type { Delivery } from '../../domain/stored-event';
@@ -16,12 +16,8 @@ export interface PaymentCompletedConsumerOptions {
   retry: { initialDelayMs: number; maxDelayMs: number };
 }
 
-export interface PaymentCompletedConsumer {
-  /** Resolves once the consumer joined its group and fetched once (its start offsets are fixed). */
-  readonly ready: Promise<void>;
-  /** Finishes the step in hand, commits what is done and leaves the group (the shutdown step bounds how long it may take). Safe to call twice. */
-  close(): Promise<void>;
-}
+/** The running consumer: `ready` once it joined its group and fetched, `close()` finishes the step in hand, commits what is done and leaves the group (the shutdown step bounds how long it may take). */
+export type PaymentCompletedConsumer = SupervisedConsumer;
 
 /**
  * Stores every PaymentCompleted once. Batches are handled by the sink's rules, and an offset is
@@ -35,80 +31,51 @@ export interface PaymentCompletedConsumer {
 export function startPaymentCompletedConsumer(options: PaymentCompletedConsumerOptions): PaymentCompletedConsumer {
   const { kafka, groupId, sink, metrics, retry } = options;
   const logger = options.logger.child({ component: 'payment-completed-consumer', groupId });
-  let markReady: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => {
-    markReady = resolve;
-  });
-  const stopped = new AbortController();
-  let consumer: Consumer | undefined;
-
-  const startOnce = async () => {
-    const current = kafka.consumer({
-      groupId,
-      // A 1 s long poll (5 s by default) bounds how long close() waits for the fetch in flight.
-      maxWaitTimeInMs: 1_000,
-      retry: {
-        initialRetryTime: retry.initialDelayMs,
-        maxRetryTime: retry.maxDelayMs,
-        // Called when kafkajs gave up retrying a batch: start again (after at most maxRetryTime) unless
-        // we are shutting down. A message that cannot be handled yet must wait, not be skipped.
-        restartOnFailure: async (error) => {
-          if (stopped.signal.aborted) return false;
-          metrics.restarts.inc();
-          logger.error({ err: error }, 'consumer gave up retrying; restarting');
-          return true;
-        },
-      },
-    });
-    consumer = current;
-    superviseConsumer(current, {
-      signal: stopped.signal,
-      logger,
-      onFirstFetch: markReady,
-      restart: keepStarting,
-      onCrash: () => metrics.restarts.inc(),
-    });
-    await current.connect();
-    // A group without committed offsets starts at the beginning: the sink must store every event,
-    // including those published before it first ran.
-    await current.subscribe({ topic: Topics.PaymentCompleted, fromBeginning: true });
-    await current.run({
-      // Offsets are resolved by the sink's progress, step by step, never for the whole batch up front.
-      eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-        const deliveries = batch.messages.map((message) => toDelivery(batch.topic, batch.partition, message));
-        await sink.handle(deliveries, {
-          done: async (offset) => {
-            resolveOffset(offset);
-            await heartbeat();
+  return startSupervisedConsumer({
+    logger,
+    initialDelayMs: retry.initialDelayMs,
+    maxDelayMs: retry.maxDelayMs,
+    onCrash: () => metrics.restarts.inc(),
+    create: (stopped) =>
+      kafka.consumer({
+        groupId,
+        // A 1 s long poll (5 s by default) bounds how long close() waits for the fetch in flight.
+        maxWaitTimeInMs: 1_000,
+        retry: {
+          initialRetryTime: retry.initialDelayMs,
+          maxRetryTime: retry.maxDelayMs,
+          // Called when kafkajs gave up retrying a batch: start again (after at most maxRetryTime) unless
+          // we are shutting down. A message that cannot be handled yet must wait, not be skipped.
+          restartOnFailure: async (error) => {
+            if (stopped.aborted) return false;
+            metrics.restarts.inc();
+            logger.error({ err: error }, 'consumer gave up retrying; restarting');
+            return true;
           },
-          interrupted: () => !isRunning() || isStale(),
-        });
-        metrics.lag.set({ partition: String(batch.partition) }, Math.max(0, Number(batch.offsetLag())));
-      },
-    });
-  };
-
-  const keepStarting = () =>
-    keepStartingConsumer({
-      startOnce,
-      disconnect: () => consumer?.disconnect(),
-      signal: stopped.signal,
-      logger,
-      initialDelayMs: retry.initialDelayMs,
-      maxDelayMs: retry.maxDelayMs,
-    });
-  void keepStarting();
-
-  let closing: Promise<void> | undefined;
-  return {
-    ready,
-    close: () => {
-      stopped.abort();
-      closing ??= consumer?.disconnect() ?? Promise.resolve();
-      return closing;
+        },
+      }),
+    run: async (consumer) => {
+      await consumer.connect();
+      // A group without committed offsets starts at the beginning: the sink must store every event,
+      // including those published before it first ran.
+      await consumer.subscribe({ topic: Topics.PaymentCompleted, fromBeginning: true });
+      await consumer.run({
+        // Offsets are resolved by the sink's progress, step by step, never for the whole batch up front.
+        eachBatchAutoResolve: false,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+          const deliveries = batch.messages.map((message) => toDelivery(batch.topic, batch.partition, message));
+          await sink.handle(deliveries, {
+            done: async (offset) => {
+              resolveOffset(offset);
+              await heartbeat();
+            },
+            interrupted: () => !isRunning() || isStale(),
+          });
+          metrics.lag.set({ partition: String(batch.partition) }, Math.max(0, Number(batch.offsetLag())));
+        },
+      });
     },
-  };
+  });
 }
 
 /** Parses one message under its own correlation id, so whatever the parse logs joins the producer's request. */

@@ -1,6 +1,6 @@
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { parsePaymentCompleted, Topics, type PaymentCompletedV1 } from '@ticketing/contracts';
-import { correlationIdFrom, keepStartingConsumer, pinNewGroupToLatest, runWithCorrelationId, superviseConsumer, type Logger } from '@ticketing/service-kit';
+import { correlationIdFrom, pinNewGroupToLatest, runWithCorrelationId, startSupervisedConsumer, type Logger, type SupervisedConsumer } from '@ticketing/service-kit';
 
 export interface PaymentCompletedConsumerOptions {
   kafka: Kafka;
@@ -22,13 +22,8 @@ export interface PaymentCompletedConsumerOptions {
   fromBeginning?: boolean;
 }
 
-/** The running consumer. */
-export interface PaymentCompletedConsumer {
-  /** Resolves once the consumer has joined its group and fetched at least once (offsets are settled). */
-  readonly ready: Promise<void>;
-  /** Leaves the group after the message in hand is handled. Safe to call twice. */
-  close(): Promise<void>;
-}
+/** The running consumer: `ready` once it joined its group and fetched, `close()` leaves the group. */
+export type PaymentCompletedConsumer = SupervisedConsumer;
 
 /** Pause between attempts to (re)start while Kafka is unreachable. */
 const RESTART_DELAY_MS = 5_000;
@@ -44,12 +39,6 @@ const RESTART_DELAY_MS = 5_000;
  */
 export function startPaymentCompletedConsumer(options: PaymentCompletedConsumerOptions): PaymentCompletedConsumer {
   const logger = options.logger.child({ component: 'payment-completed-consumer' });
-  let markReady: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => {
-    markReady = resolve;
-  });
-  const stopped = new AbortController();
-  let consumer: Consumer | undefined;
 
   const handle = async (event: PaymentCompletedV1) => {
     const now = Date.now();
@@ -63,57 +52,34 @@ export function startPaymentCompletedConsumer(options: PaymentCompletedConsumerO
     logger.info({ eventId: event.eventId, userId: event.userId, expired: redis.value !== undefined }, 'token expired after payment');
   };
 
-  const startOnce = async () => {
+  const fromBeginning = options.fromBeginning ?? false;
+  return startSupervisedConsumer({
+    logger,
+    initialDelayMs: RESTART_DELAY_MS,
+    maxDelayMs: RESTART_DELAY_MS,
     // A 1 s long poll (kafkajs waits 5 s by default on an idle topic) bounds how long disconnect() waits
     // for the fetch in flight, i.e. how much of the shutdown budget leaving the group costs.
     // A 10 s session (kafkajs' default is 30 s): after a gateway crashes, the group waits this long for
     // the dead member before handing its partitions over, and until then payers keep their slots.
-    const current = options.kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 1_000, sessionTimeout: 10_000 });
-    consumer = current;
-    superviseConsumer(current, {
-      signal: stopped.signal,
-      logger,
-      onFirstFetch: markReady,
-      restart: keepStarting,
-    });
-    const fromBeginning = options.fromBeginning ?? false;
-    // Skipping history must not skip the events that arrive before the group's first commit (e.g. all
-    // of them failing while Redis is down): a new group starts at the end as it is now, committed.
-    if (!fromBeginning) await pinNewGroupToLatest(options.kafka, options.groupId, Topics.PaymentCompleted);
-    await current.connect();
-    await current.subscribe({ topic: Topics.PaymentCompleted, fromBeginning });
-    await current.run({
-      // kafkajs commits an offset only after eachMessage resolved for it.
-      eachMessage: async ({ message, partition }) =>
-        runWithCorrelationId(correlationIdFrom(message.headers), async () => {
-          const parsed = parsePaymentCompleted(message.value);
-          if (!parsed.ok) {
-            logger.warn({ kind: parsed.kind, reason: parsed.reason, partition, offset: message.offset }, 'skipped an unreadable PaymentCompleted');
-            return;
-          }
-          await handle(parsed.event);
-        }),
-    });
-  };
-
-  const keepStarting = () =>
-    keepStartingConsumer({
-      startOnce,
-      disconnect: () => consumer?.disconnect(),
-      signal: stopped.signal,
-      logger,
-      initialDelayMs: RESTART_DELAY_MS,
-      maxDelayMs: RESTART_DELAY_MS,
-    });
-  void keepStarting();
-
-  let closing: Promise<void> | undefined;
-  return {
-    ready,
-    close: () => {
-      stopped.abort();
-      closing ??= consumer?.disconnect() ?? Promise.resolve();
-      return closing;
+    create: () => options.kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 1_000, sessionTimeout: 10_000 }),
+    run: async (consumer) => {
+      // Skipping history must not skip the events that arrive before the group's first commit (e.g. all
+      // of them failing while Redis is down): a new group starts at the end as it is now, committed.
+      if (!fromBeginning) await pinNewGroupToLatest(options.kafka, options.groupId, Topics.PaymentCompleted);
+      await consumer.connect();
+      await consumer.subscribe({ topic: Topics.PaymentCompleted, fromBeginning });
+      await consumer.run({
+        // kafkajs commits an offset only after eachMessage resolved for it.
+        eachMessage: async ({ message, partition }) =>
+          runWithCorrelationId(correlationIdFrom(message.headers), async () => {
+            const parsed = parsePaymentCompleted(message.value);
+            if (!parsed.ok) {
+              logger.warn({ kind: parsed.kind, reason: parsed.reason, partition, offset: message.offset }, 'skipped an unreadable PaymentCompleted');
+              return;
+            }
+            await handle(parsed.event);
+          }),
+      });
     },
-  };
+  });
 }
