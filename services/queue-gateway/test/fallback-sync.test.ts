@@ -8,8 +8,8 @@ import { FALLBACK_SYNC_GROUP, startFallbackSync } from '../src/data-access/fallb
 import { FallbackTokenRepository } from '../src/data-access/fallback-token.repository';
 import { createFallbackDb, databaseUrl, type FallbackDb } from './support/fallback-db';
 import { activeTokens, connectedRedis, deleteKeysUnder, newStore, silentLogger, uniquePrefix } from './support/gateway-fixture';
+import { REDIS_URL } from './support/queue-test-kit';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6380';
 const base = uniquePrefix();
 let n = 0;
 const nextPrefix = () => `${base}${++n}:`;

@@ -23,6 +23,7 @@ import {
   type Gateway,
   type Recorder,
 } from './support/gateway-fixture';
+import { REDIS_URL } from './support/queue-test-kit';
 
 /*
  * PaymentCompleted through the real broker (`npm test`'s Kafka) into the gateway's consumer, with a
@@ -30,7 +31,6 @@ import {
  * key prefix of the shared Redis and the fallback table in a throwaway schema.
  */
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6380';
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const prefix = uniquePrefix();
 // The topic is shared with every other run on this broker: user ids unique to this run, so another

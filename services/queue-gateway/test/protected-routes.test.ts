@@ -21,8 +21,8 @@ import {
   type Gateway,
   type Recorder,
 } from './support/gateway-fixture';
+import { REDIS_URL } from './support/queue-test-kit';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6380';
 const prefix = uniquePrefix();
 const forgedToken = () => randomBytes(32).toString('base64url');
 

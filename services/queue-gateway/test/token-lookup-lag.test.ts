@@ -7,6 +7,7 @@ import type { RedisQueueStore } from '../src/data-access/queue.store';
 import { createTokenLookup, type BreakerTokenLookup } from '../src/data-access/token-lookup';
 import { createFallbackDb, type FallbackDb } from './support/fallback-db';
 import { connectedRedis, deleteKeysUnder, newStore, silentLogger, uniquePrefix } from './support/gateway-fixture';
+import { REDIS_URL } from './support/queue-test-kit';
 
 /*
  * The breaker is open (its Redis connection reported closed) but Redis answers again, and the Postgres
@@ -15,7 +16,6 @@ import { connectedRedis, deleteKeysUnder, newStore, silentLogger, uniquePrefix }
  * whose tokens the copy did not know yet got 401 until the breaker closed, re-joined, got the same
  * token, got 401 again… until the per-user issue limit answered 429.
  */
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6380';
 const prefix = uniquePrefix();
 let redis: Redis;
 let db: FallbackDb;
