@@ -2,6 +2,8 @@ import { Redis } from 'ioredis';
 import { announce } from './bench-child';
 import { createLogger, createMetricsRegistry, createServiceApp, listen } from '@ticketing/service-kit';
 import { RedisQueueStore } from '../src/data-access/queue.store';
+import { fixedAdmissionLimit } from '../src/domain/admission-limit';
+import { WaitingRoom } from '../src/domain/waiting-room';
 import { queueRoutes } from '../src/entry-points/http/queue.routes';
 
 /**
@@ -15,8 +17,16 @@ async function main(): Promise<void> {
   await redis.connect();
   const store = new RedisQueueStore(redis, { prefix, abandonAfterMs: 60_000 });
   const metrics = createMetricsRegistry('queue-gateway');
-  const config = { QUEUE_MAX_ACTIVE: 100, QUEUE_ACTIVE_TTL_SECONDS: 300 };
-  const routes = queueRoutes({ store, lookup: (t, now, o) => store.lookup(t, now, o), config, breakerState: () => 'CLOSED', metrics });
+  const config = { QUEUE_ACTIVE_TTL_SECONDS: 300 };
+  const routes = queueRoutes({
+    store,
+    lookup: (t, now, o) => store.lookup(t, now, o),
+    config,
+    breakerState: () => 'CLOSED',
+    metrics,
+    room: new WaitingRoom(),
+    admissionLimit: fixedAdmissionLimit(100),
+  });
   const logger = createLogger({ service: 'queue-gateway', level: process.env.LOG_LEVEL ?? 'info' });
   const server = await listen(createServiceApp({ logger, metrics, readiness: [], routes: [routes] }), 0, '127.0.0.1');
   announce(server.url, () => void server.close().finally(() => redis.disconnect()));

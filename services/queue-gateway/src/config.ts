@@ -13,8 +13,21 @@ export const configSchema = baseEnvSchema(8080)
     PAYMENT_URL: env.url('http://127.0.0.1:8082'),
     /** Every Redis key of the queue starts with this, so tests (and several queues) never collide. */
     QUEUE_KEY_PREFIX: env.string('queue:'),
-    /** Users allowed past the queue at the same time. */
+    /**
+     * Users allowed past the queue at the same time: the starting point of the adaptive limit, or the
+     * limit itself with QUEUE_LIMIT_MODE=fixed.
+     */
     QUEUE_MAX_ACTIVE: env.int(100, 1),
+    /** `adaptive`: the limit rises while booking and payment answer fast, and falls when they slow down or fail. */
+    QUEUE_LIMIT_MODE: z.enum(['adaptive', 'fixed']).default('adaptive'),
+    QUEUE_LIMIT_MIN: env.int(10, 1),
+    QUEUE_LIMIT_MAX: env.int(1_000, 1),
+    /** Backend p95 latency (as the gateway sees it) under which the limit may rise. */
+    QUEUE_LIMIT_TARGET_P95_MS: env.int(300, 1),
+    /** Added to the limit per healthy interval. */
+    QUEUE_LIMIT_STEP: env.int(10, 1),
+    /** How often the adaptive limit looks at the latest backend calls and moves. */
+    QUEUE_LIMIT_INTERVAL_MS: env.int(1_000, 100),
     /** How long an admitted user stays active (their slot frees itself after this). */
     QUEUE_ACTIVE_TTL_SECONDS: env.int(300, 1),
     /** How often the admitter moves users from the waiting line to the active set. */
@@ -52,7 +65,16 @@ export const configSchema = baseEnvSchema(8080)
     RATE_LIMIT_ADDRESS_WINDOW_SECONDS: env.int(60, 1),
   })
   .superRefine(rejectDevSecretsInProduction)
-  .superRefine(requireJwtSettings);
+  .superRefine(requireJwtSettings)
+  .superRefine(orderedLimits);
+
+/** The adaptive limit starts between its floor and its ceiling. */
+function orderedLimits(config: { QUEUE_LIMIT_MIN: number; QUEUE_LIMIT_MAX: number; QUEUE_MAX_ACTIVE: number; QUEUE_LIMIT_MODE: string }, ctx: z.RefinementCtx): void {
+  if (config.QUEUE_LIMIT_MODE !== 'adaptive') return;
+  if (!(config.QUEUE_LIMIT_MIN <= config.QUEUE_MAX_ACTIVE && config.QUEUE_MAX_ACTIVE <= config.QUEUE_LIMIT_MAX)) {
+    ctx.addIssue({ code: 'custom', path: ['QUEUE_MAX_ACTIVE'], message: 'with QUEUE_LIMIT_MODE=adaptive it must lie between QUEUE_LIMIT_MIN and QUEUE_LIMIT_MAX' });
+  }
+}
 
 /** Cross-field rules of the identity settings: production never trusts a body's userId, jwt mode needs one key source. */
 function requireJwtSettings(

@@ -11,10 +11,13 @@ import { createTokenLookup } from './data-access/token-lookup';
 import { createUpstream } from './data-access/upstream.client';
 import { bodyIdentity, jwtIdentity } from './entry-points/http/caller-identity';
 import { forwardRoutes } from './entry-points/http/forward.routes';
+import { queueEventRoutes } from './entry-points/http/queue-events.routes';
 import { queueRoutes } from './entry-points/http/queue.routes';
 import { verifyQueueToken } from './entry-points/http/verify-token.middleware';
 import { startAdmission } from './entry-points/jobs/admission.job';
+import { presenceInterval, startWaitingRoom } from './entry-points/jobs/waiting-room.job';
 import { startPaymentCompletedConsumer } from './entry-points/kafka/payment-completed.consumer';
+import { waitEstimator } from './domain/wait-estimate';
 
 // Shutdown steps run in reverse order of registration: HTTP stops first, the clients close last.
 void runService('queue-gateway', loadConfig, async (runtime) => {
@@ -46,17 +49,27 @@ void runService('queue-gateway', loadConfig, async (runtime) => {
   const upstreams = { booking: createUpstream({ name: 'booking', url: config.BOOKING_URL }), payment: createUpstream({ name: 'payment', url: config.PAYMENT_URL }) };
   shutdown.add('upstreams', () => Promise.all([upstreams.booking.close(), upstreams.payment.close()]));
 
+  const admission = await startAdmission({ redisUrl: config.REDIS_URL, store, config, logger, metrics });
+  shutdown.add('admission', admission.close);
   const consumer = startPaymentCompletedConsumer({
     kafka: kafka.kafka,
     groupId: config.KAFKA_GROUP_ID,
     expireUser: (userId, now, options) => store.expireUser(userId, now, options),
     expireInFallback: (userId, options) => repository.expireUser(userId, options),
+    onExpired: admission.admitNow,
     logger,
   });
   // Leaving the group can wait on a rebalance (e.g. right after a broker restart); the group copes if we don't.
   shutdown.add('payment-completed-consumer', consumer.close, { timeoutMs: config.SHUTDOWN_TIMEOUT_MS / 2 });
-  const admission = await startAdmission({ redisUrl: config.REDIS_URL, store, config, logger, metrics });
-  shutdown.add('admission', admission.close);
+  const waiting = startWaitingRoom({ redis: redis.redis, store, presenceEveryMs: presenceInterval(config.QUEUE_ABANDON_AFTER_SECONDS), logger });
+  shutdown.add('waiting-room', waiting.close);
+  // A payment seen by the gateway frees the payer's slot at once (the Kafka event stays the durable path).
+  const freeSlotOf = (token: string) =>
+    void store
+      .leave(token, Date.now())
+      .then((freed) => freed && admission.admitNow())
+      .catch((error: unknown) => logger.debug({ err: error }, 'could not free a paid slot at once; PaymentCompleted will'));
+  const events = queueEventRoutes({ lookup: tokenLookup.view, room: waiting.room, estimate: waitEstimator(config.QUEUE_ACTIVE_TTL_SECONDS, () => admission.limit.limit) });
 
   const identify =
     config.AUTH_MODE === 'jwt'
@@ -71,9 +84,34 @@ void runService('queue-gateway', loadConfig, async (runtime) => {
   };
 
   const routes = [
-    queueRoutes({ store, lookup: tokenLookup.view, config, breakerState: tokenLookup.state, metrics, identify, issueLimits }),
-    forwardRoutes({ verify: verifyQueueToken({ lookup: tokenLookup.lookup }), upstreams, internalToken: config.INTERNAL_TOKEN, logger }),
+    events.router,
+    queueRoutes({
+      store,
+      lookup: tokenLookup.view,
+      config,
+      breakerState: tokenLookup.state,
+      metrics,
+      identify,
+      issueLimits,
+      room: waiting.room,
+      admissionLimit: admission.limit,
+      onSlotFreed: admission.admitNow,
+    }),
+    forwardRoutes({
+      verify: verifyQueueToken({ lookup: tokenLookup.lookup }),
+      upstreams,
+      internalToken: config.INTERNAL_TOKEN,
+      logger,
+      observe: (latencyMs, failed) => admission.limit.observe(latencyMs, failed),
+      onPaid: freeSlotOf,
+    }),
   ];
   const app = buildApp({ logger, metrics, readiness: [postgres.readiness, redis.readiness, kafka.readiness], routes });
   await serveHttp(runtime, app, config);
+  // Registered after the server, so it runs before it closes: open long-polls and event streams end
+  // now (clients reconnect elsewhere) instead of holding the shutdown for up to a minute.
+  shutdown.add('waiters', () => {
+    waiting.room.dismissAll();
+    events.close();
+  });
 });

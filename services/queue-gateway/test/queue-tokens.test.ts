@@ -184,7 +184,15 @@ describe('GET /queue/stats', () => {
     const res = await call(queue.server, 'GET', '/queue/stats');
 
     expect(res.status).toBe(200);
-    expect(QueueStatsResponse.parse(res.body)).toEqual({ waiting: 2, active: 3, maxActive: 3, admissionRatePerSecond: expect.any(Number), breaker: 'CLOSED' });
+    expect(QueueStatsResponse.parse(res.body)).toEqual({
+      waiting: 2,
+      active: 3,
+      maxActive: 3,
+      admissionRatePerSecond: expect.any(Number),
+      breaker: 'CLOSED',
+      connectedWaiters: 0,
+      admissionLimit: { mode: 'fixed', limit: 3, min: 3, max: 3, targetP95Ms: 300 },
+    });
     const metrics = await (await fetch(`${queue.server.url}/metrics`)).text();
     expect(metrics).toMatch(/queue_waiting\{[^}]*\} 2/);
     expect(metrics).toMatch(/queue_active\{[^}]*\} 3/);

@@ -59,6 +59,31 @@ export const TokenStatusResponse = z
   .refine(positionMatchesStatus, POSITION_RULE);
 export type TokenStatusResponse = z.infer<typeof TokenStatusResponse>;
 
+/** Longest long-poll a client may ask for (`GET /queue/tokens/me?wait=`), in seconds. */
+export const MAX_WAIT_SECONDS = 60;
+
+/** `GET /queue/tokens/me` query: `wait` (1–60 s) turns the status call into a long-poll. */
+export const TokenStatusQuery = z.strictObject({
+  wait: z.coerce.number().int().min(1).max(MAX_WAIT_SECONDS).optional(),
+});
+export type TokenStatusQuery = z.infer<typeof TokenStatusQuery>;
+
+/** `GET /queue/tokens/me/events` query: `token` for clients that cannot set a header (the browser's EventSource). */
+export const TokenEventsQuery = z.strictObject({ token: QueueToken.optional() });
+export type TokenEventsQuery = z.infer<typeof TokenEventsQuery>;
+
+/** The `data` of a `position` event on `GET /queue/tokens/me/events`. */
+export const QueuePositionEvent = z.strictObject({
+  status: z.literal('WAITING'),
+  position: PositiveInt,
+  estimatedWaitSeconds: NonNegativeInt,
+});
+export type QueuePositionEvent = z.infer<typeof QueuePositionEvent>;
+
+/** The `data` of an `admitted` event: the token is ACTIVE until `expiresAt`. */
+export const QueueAdmittedEvent = z.strictObject({ status: z.literal('ACTIVE'), expiresAt: IsoDateTime });
+export type QueueAdmittedEvent = z.infer<typeof QueueAdmittedEvent>;
+
 /** `GET /queue/stats` answer; loose because API.md lets the gateway add fields (e.g. breaker state). */
 export const QueueStatsResponse = z.looseObject({
   waiting: NonNegativeInt,

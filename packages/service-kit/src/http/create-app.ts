@@ -7,6 +7,7 @@ import { healthRouter, type ReadinessCheck } from '../health/readiness';
 import { httpMetrics, metricsRouter } from '../metrics/metrics';
 import { requireHostHeader } from './host-header';
 import { jsonBody } from './json-body';
+import { redactQuerySecrets } from '../logger/logger';
 import { requestId } from './request-id';
 
 export interface ServiceAppOptions {
@@ -40,7 +41,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
         // Probes and scrapes would drown the log.
         autoLogging: { ignore: (req) => req.url === '/metrics' || req.url?.startsWith('/health/') === true },
         customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'debug'),
-        serializers: { req: (req) => ({ id: req.id, method: req.method, url: req.url }), res: (res) => ({ statusCode: res.statusCode }) },
+        serializers: { req: (req) => ({ id: req.id, method: req.method, url: redactQuerySecrets(req.url ?? '') }), res: (res) => ({ statusCode: res.statusCode }) },
       }),
     );
   }

@@ -35,6 +35,11 @@ export const REDACTED_PATHS = [
   '*.secret',
 ];
 
+/** `?token=…` (a credential an EventSource can only send in the URL) → `?token=[redacted]`. */
+export function redactQuerySecrets(url: string): string {
+  return url.replace(/([?&]token=)[^&#]*/gi, '$1[redacted]');
+}
+
 /** `scheme://user:password@host` → `scheme://user:[redacted]@host`, wherever a URL sits in a text. */
 export function redactUrlCredentials(text: string): string {
   return text.replace(/(\/\/[^\s:/?#@]*):[^\s/?#@]+@/g, '$1:[redacted]@');

@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
 import { ADMISSION_RATE_WINDOW_MS } from '../domain/admission-rate';
 import { generateQueueToken, type IssuedToken, type LookupOptions, type TokenView } from '../domain/queue-token';
+import type { WaiterState } from '../domain/waiting-room';
 import { ADMIT_LUA } from './queue-lua/admit.lua';
-import { COUNTS_LUA, EXPIRE_USER_LUA, ISSUE_LUA, LEAVE_LUA, LOOKUP_LUA } from './queue-lua/token.lua';
+import { COUNTS_LUA, EXPIRE_USER_LUA, ISSUE_LUA, LEAVE_LUA, LOOKUP_LUA, TOUCH_LUA } from './queue-lua/token.lua';
 import { admissionRate, int, list, optionalMs, status, text, type Reply } from './queue-reply';
 
 /**
@@ -40,13 +41,20 @@ export interface AdmissionResult {
   dropped: number;
   waiting: number;
   active: number;
+  /** When the earliest active slot frees itself (epoch ms), if any slot is taken. */
+  nextExpiryAt?: number;
 }
 
 export interface QueueCounts {
   waiting: number;
   active: number;
   admissionRatePerSecond: number;
+  /** The admission limit the last admission used (undefined before the first). */
+  limit?: number;
 }
+
+/** Tokens per TOUCH call: bounds one script's run time whatever the number of connected waiters. */
+const TOUCH_BATCH = 500;
 
 /** The scripts as ioredis custom commands (EVALSHA, falling back to EVAL once per connection). */
 interface QueueCommands {
@@ -56,6 +64,7 @@ interface QueueCommands {
   queueExpireUser(...args: (string | number)[]): Promise<string | null>;
   queueAdmit(...args: (string | number)[]): Promise<Reply>;
   queueCounts(...args: (string | number)[]): Promise<Reply>;
+  queueTouch(...args: (string | number)[]): Promise<Reply>;
 }
 
 /**
@@ -74,6 +83,7 @@ export class RedisQueueStore {
     redis.defineCommand('queueExpireUser', { numberOfKeys: 0, lua: EXPIRE_USER_LUA });
     redis.defineCommand('queueAdmit', { numberOfKeys: 0, lua: ADMIT_LUA });
     redis.defineCommand('queueCounts', { numberOfKeys: 0, lua: COUNTS_LUA, readOnly: true });
+    redis.defineCommand('queueTouch', { numberOfKeys: 0, lua: TOUCH_LUA });
     this.redis = redis as Redis & QueueCommands;
     this.holdMs = options.abandonAfterMs + KEY_GRACE_MS;
   }
@@ -113,7 +123,27 @@ export class RedisQueueStore {
       ...(activatedAt === undefined ? {} : { activatedAt }),
       ...(expiresAt === undefined ? {} : { expiresAt }),
       admissionRatePerSecond: admissionRate(reply, 6, now),
+      admittedBefore: int(reply, 8),
     };
+  }
+
+  /**
+   * Marks the given tokens' holders as present (a waiting token's abandonment clock restarts, as by a
+   * poll) and returns each token's state now, in batches of TOUCH_BATCH per round trip.
+   */
+  async touch(tokens: readonly string[], now: number): Promise<Map<string, WaiterState>> {
+    const states = new Map<string, WaiterState>();
+    for (let start = 0; start < tokens.length; start += TOUCH_BATCH) {
+      const batch = tokens.slice(start, start + TOUCH_BATCH);
+      const reply = await this.redis.queueTouch(this.prefix, now, this.holdMs, ...batch);
+      const admittedBefore = int(reply, reply.length - 1);
+      batch.forEach((token, i) => {
+        const position = int(reply, 2 * i);
+        const expiresAt = optionalMs(reply, 2 * i + 1);
+        states.set(token, position < 0 ? { status: 'GONE' } : position === 0 ? { status: 'ACTIVE', expiresAt: expiresAt ?? now } : { status: 'WAITING', position, admittedBefore });
+      });
+    }
+    return states;
   }
 
   /** Gives up the place in line or frees the active slot. False when the token was not live. */
@@ -143,12 +173,20 @@ export class RedisQueueStore {
       KEY_GRACE_MS,
       ADMISSION_RATE_WINDOW_MS,
     );
-    return { admitted: list(reply, 0), dropped: int(reply, 1), waiting: int(reply, 2), active: int(reply, 3) };
+    const nextExpiryAt = optionalMs(reply, 4);
+    return {
+      admitted: list(reply, 0),
+      dropped: int(reply, 1),
+      waiting: int(reply, 2),
+      active: int(reply, 3),
+      ...(nextExpiryAt === undefined ? {} : { nextExpiryAt }),
+    };
   }
 
   /** Waiting users, live active slots and the admission rate, in one round trip. */
   async counts(now: number): Promise<QueueCounts> {
     const reply = await this.redis.queueCounts(this.prefix, now);
-    return { waiting: int(reply, 0), active: int(reply, 1), admissionRatePerSecond: admissionRate(reply, 2, now) };
+    const limit = optionalMs(reply, 4);
+    return { waiting: int(reply, 0), active: int(reply, 1), admissionRatePerSecond: admissionRate(reply, 2, now), ...(limit === undefined ? {} : { limit }) };
   }
 }

@@ -57,6 +57,11 @@ export interface TokenView {
   expiresAt?: number;
   /** Measured admissions per second at the time of the answer, when the source knows it (Redis does, the fallback may not). */
   admissionRatePerSecond?: number;
+  /**
+   * Admissions so far in this queue at the time of the answer (Redis only): every later admission comes
+   * from ahead of a waiting token, so a pushed position is this answer's minus admissions since.
+   */
+  admittedBefore?: number;
 }
 
 /** The answer to "put me in line": the user's one token, new or the one they already hold. */

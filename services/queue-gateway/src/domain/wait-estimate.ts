@@ -1,3 +1,5 @@
+import { capacityTurnoverRate } from './admission-rate';
+
 /** A day: beyond this an estimate means nothing to a person, and clamping keeps it a small safe integer. */
 export const MAX_ESTIMATED_WAIT_SECONDS = 86_400;
 
@@ -17,4 +19,12 @@ export function estimatedWaitSeconds(position: number, measuredRatePerSecond: nu
   const rate = Math.max(measured, fallbackRatePerSecond);
   if (!(rate > 0)) return MAX_ESTIMATED_WAIT_SECONDS;
   return Math.min(MAX_ESTIMATED_WAIT_SECONDS, Math.ceil(position / rate));
+}
+
+/**
+ * The estimate as the routes give it: the measured rate when known, never below the capacity turnover
+ * of the admission limit in force (`limit()`, which may move) over the active TTL.
+ */
+export function waitEstimator(activeTtlSeconds: number, limit: () => number): (position: number, measuredRatePerSecond: number | undefined) => number {
+  return (position, measured) => estimatedWaitSeconds(position, measured ?? 0, capacityTurnoverRate(limit(), activeTtlSeconds));
 }

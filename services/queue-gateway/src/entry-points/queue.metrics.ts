@@ -7,6 +7,10 @@ export interface QueueMetrics {
   admittedPerTick: Histogram;
   /** Token requests refused with 429, by the limit that refused them (`user` or `address`). */
   rateLimitedTotal: Counter<'limit'>;
+  /** The admission limit this instance admits up to. */
+  admissionLimit: Gauge;
+  /** Moves of the adaptive limit, by reason (`healthy`, `slow`, `failing`). */
+  limitChangesTotal: Counter<'reason'>;
   /** Makes the queue_waiting / queue_active gauges read live counts at scrape time. */
   readCountsFrom(source: () => Promise<{ waiting: number; active: number }>): void;
 }
@@ -46,6 +50,8 @@ export function queueMetrics(registry: Registry): QueueMetrics {
       registers: [registry],
     }),
     rateLimitedTotal: new Counter({ name: 'queue_token_rate_limited_total', help: 'Token requests refused by a rate limit', labelNames: ['limit'] as const, registers: [registry] }),
+    admissionLimit: new Gauge({ name: 'queue_admission_limit', help: 'Users allowed to be active at once (adaptive or fixed)', registers: [registry] }),
+    limitChangesTotal: new Counter({ name: 'queue_admission_limit_changes_total', help: 'Moves of the adaptive admission limit', labelNames: ['reason'] as const, registers: [registry] }),
     readCountsFrom: (next) => { source = next; },
   };
   byRegistry.set(registry, metrics);

@@ -3,6 +3,8 @@ import { SignJWT, type JWTPayload } from 'jose';
 import { createMetricsRegistry, createServiceApp, listen, type Logger, type Registry, type RunningServer } from '@ticketing/service-kit';
 import { RedisQueueStore } from '../../src/data-access/queue.store';
 import { createUpstream } from '../../src/data-access/upstream.client';
+import { fixedAdmissionLimit } from '../../src/domain/admission-limit';
+import { WaitingRoom } from '../../src/domain/waiting-room';
 import type { CallerIdentifier } from '../../src/entry-points/http/caller-identity';
 import { forwardRoutes } from '../../src/entry-points/http/forward.routes';
 import { queueRoutes, type QueueRoutesDependencies } from '../../src/entry-points/http/queue.routes';
@@ -61,7 +63,9 @@ export async function startDoor(options: DoorOptions): Promise<Door> {
     queueRoutes({
       store,
       lookup: (token, now, lookupOptions) => store.lookup(token, now, lookupOptions),
-      config: { QUEUE_MAX_ACTIVE: 100, QUEUE_ACTIVE_TTL_SECONDS: 300 },
+      config: { QUEUE_ACTIVE_TTL_SECONDS: 300 },
+      room: new WaitingRoom(),
+      admissionLimit: fixedAdmissionLimit(100),
       breakerState: () => 'closed',
       metrics,
       identify: options.identify,

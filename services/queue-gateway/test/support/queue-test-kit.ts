@@ -3,7 +3,12 @@ import { Redis } from 'ioredis';
 import { createLogger, createMetricsRegistry, createServiceApp, listen, type Logger, type Registry, type RunningServer } from '@ticketing/service-kit';
 import { RedisQueueStore } from '../../src/data-access/queue.store';
 import { queueRoutes } from '../../src/entry-points/http/queue.routes';
-import type { AdmissionConfig } from '../../src/entry-points/jobs/admission.job';
+import type { AdmissionLimit } from '../../src/domain/admission-limit';
+import type { TokenLookup } from '../../src/domain/queue-token';
+import { waitEstimator } from '../../src/domain/wait-estimate';
+import { queueEventRoutes, type QueueEventRoutes, type QueueEventsTiming } from '../../src/entry-points/http/queue-events.routes';
+import { admissionLimitOf, type AdmissionConfig } from '../../src/entry-points/jobs/admission.job';
+import { presenceInterval, startWaitingRoom, type RunningWaitingRoom } from '../../src/entry-points/jobs/waiting-room.job';
 
 /*
  * Test kit for the queue: the real project Redis, isolated by a random key prefix per test file (and a
@@ -45,12 +50,19 @@ export async function deleteKeysUnder(redis: Redis, prefix: string): Promise<voi
   for (let i = 0; i < keys.length; i += 500) await redis.unlink(...keys.slice(i, i + 500));
 }
 
+/** A fixed limit unless a test asks for the adaptive one. */
 export const defaultConfig = (prefix: string, overrides: Partial<AdmissionConfig> = {}): AdmissionConfig => ({
   QUEUE_KEY_PREFIX: prefix,
   QUEUE_MAX_ACTIVE: 100,
   QUEUE_ACTIVE_TTL_SECONDS: 300,
   QUEUE_ADMISSION_INTERVAL_MS: 1_000,
   QUEUE_ABANDON_AFTER_SECONDS: 60,
+  QUEUE_LIMIT_MODE: 'fixed',
+  QUEUE_LIMIT_MIN: 1,
+  QUEUE_LIMIT_MAX: 1_000,
+  QUEUE_LIMIT_TARGET_P95_MS: 300,
+  QUEUE_LIMIT_STEP: 10,
+  QUEUE_LIMIT_INTERVAL_MS: 1_000,
   ...overrides,
 });
 
@@ -59,17 +71,43 @@ export interface QueueApp {
   server: RunningServer;
   config: AdmissionConfig;
   metrics: Registry;
+  waiting: RunningWaitingRoom;
+  events: QueueEventRoutes;
   close: () => Promise<void>;
 }
 
-/** The store and the real routes, listening on a free port; the breaker is reported as CLOSED. */
-export async function startQueueApp(redis: Redis, config: AdmissionConfig): Promise<QueueApp> {
+/**
+ * The store and the real queue routes (with the waiting room on the queue's feed and the event stream),
+ * listening on a free port; the breaker is reported as CLOSED. `onSlotFreed` is what a leave calls.
+ */
+export async function startQueueApp(
+  redis: Redis,
+  config: AdmissionConfig,
+  options: { onSlotFreed?: () => void; admissionLimit?: AdmissionLimit; eventTiming?: Partial<QueueEventsTiming>; presenceEveryMs?: number } = {},
+): Promise<QueueApp> {
   const store = new RedisQueueStore(redis, { prefix: config.QUEUE_KEY_PREFIX, abandonAfterMs: config.QUEUE_ABANDON_AFTER_SECONDS * 1_000 });
   const metrics = createMetricsRegistry('queue-gateway-test');
-  const routes = queueRoutes({ store, lookup: (token, now, options) => store.lookup(token, now, options), config, breakerState: () => 'CLOSED', metrics });
-  const app = createServiceApp({ logger: silentLogger(), metrics, readiness: [], routes: [routes] });
+  const lookup: TokenLookup = (token, now, lookupOptions) => store.lookup(token, now, lookupOptions);
+  const admissionLimit = options.admissionLimit ?? admissionLimitOf(config);
+  const waiting = startWaitingRoom({ redis, store, presenceEveryMs: options.presenceEveryMs ?? presenceInterval(config.QUEUE_ABANDON_AFTER_SECONDS), logger: silentLogger() });
+  const events = queueEventRoutes({ lookup, room: waiting.room, estimate: waitEstimator(config.QUEUE_ACTIVE_TTL_SECONDS, () => admissionLimit.limit), timing: options.eventTiming });
+  const routes = queueRoutes({ store, lookup, config, breakerState: () => 'CLOSED', metrics, room: waiting.room, admissionLimit, onSlotFreed: options.onSlotFreed });
+  const app = createServiceApp({ logger: silentLogger(), metrics, readiness: [], routes: [events.router, routes] });
   const server = await listen(app, 0, '127.0.0.1');
-  return { store, server, config, metrics, close: () => server.close() };
+  return {
+    store,
+    server,
+    config,
+    metrics,
+    waiting,
+    events,
+    close: async () => {
+      waiting.room.dismissAll();
+      events.close();
+      await server.close();
+      await waiting.close();
+    },
+  };
 }
 
 /** A JSON call to the app; `body` may be a raw string to send malformed JSON. */

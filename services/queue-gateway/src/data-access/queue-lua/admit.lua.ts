@@ -5,7 +5,8 @@ import { COMMON_LUA } from './common.lua';
  * log N): every step reads a bounded range from the head of a sorted set, never the whole queue.
  *
  * ARGV: P, now, maxActive, activeTtlMs, abandonBefore, maxSweep, graceMs, rateWindowMs.
- * Reply: { admitted tokens in arrival order }, dropped, waiting, active.
+ * Reply: { admitted tokens in arrival order }, dropped, waiting, active, the earliest active slot's
+ * expiresAt|'' (when the next slot frees itself). Publishes what it did on the feed (common.lua.ts).
  *
  * Because the slot count is read and filled inside the script, two admitters running at once (two
  * gateways, or a tick that overran into the next) run one after the other and the second finds no
@@ -34,10 +35,11 @@ end
 
 -- 3. Fill the free slots from the head of the line.
 local admitted = {}
+local expiresAtOfBatch = now + ttlMs
 local free = maxActive - redis.call('ZCARD', activeKey)
 if free > 0 then
   local popped = redis.call('ZPOPMIN', waitingKey, free)
-  local expiresAt = now + ttlMs
+  local expiresAt = expiresAtOfBatch
   for i = 1, #popped, 2 do
     local token = popped[i]
     local tk = P .. 't:' .. token
@@ -71,8 +73,11 @@ elseif lastTick then
 else
   lastTick = now
 end
-redis.call('HSET', P .. 'stats', 'rate', string.format('%.6f', rate), 'lastTickAt', int(lastTick))
-redis.call('HINCRBY', P .. 'stats', 'admittedTotal', #admitted)
+redis.call('HSET', P .. 'stats', 'rate', string.format('%.6f', rate), 'lastTickAt', int(lastTick), 'limit', maxActive)
+local admittedTotal = redis.call('HINCRBY', P .. 'stats', 'admittedTotal', #admitted)
 
-return { admitted, dropped, redis.call('ZCARD', waitingKey), redis.call('ZCARD', activeKey) }
+local waiting = redis.call('ZCARD', waitingKey)
+publishFeed(P, admitted, { n = admittedTotal, r = rate, w = waiting, x = expiresAtOfBatch })
+local first = redis.call('ZRANGE', activeKey, 0, 0, 'WITHSCORES')
+return { admitted, dropped, waiting, redis.call('ZCARD', activeKey), first[2] or '' }
 `;

@@ -11,11 +11,16 @@
  *   P..'active'     ZSET token → expiresAt (ms)
  *   P..'t:'..token  HASH userId, status, issuedAt, activatedAt, expiresAt
  *   P..'u:'..userId STRING → token (one place per user)
- *   P..'stats'      HASH admittedTotal, rate (EWMA, per second), lastTickAt
+ *   P..'stats'      HASH admittedTotal, rate (EWMA, per second), lastTickAt, limit (the admission limit last used)
  *   P..'changes'    STREAM of every state change, consumed into the Postgres fallback table
+ *   P..'feed'       pub/sub channel: every admission and every retired token, as one JSON message per
+ *                   script run, so each gateway process can push them to the waiters connected to it
  */
 export const COMMON_LUA = `
 local function int(n) return string.format('%.0f', n) end
+
+-- Tokens this script run retired; published on the feed once, at the end (see publishFeed).
+local gone = {}
 
 -- One entry per state change; the fallback sync reads exactly these field names.
 local function change(P, token, userId, status, issuedAt, activatedAt, expiresAt, at)
@@ -39,6 +44,17 @@ local function retire(P, token, now, knownUserId)
     if redis.call('GET', uk) == token then redis.call('DEL', uk) end
   end
   change(P, token, userId, 'EXPIRED', h[2] or '', h[3] or '', h[4] or '', int(now))
+  gone[#gone + 1] = token
+end
+
+-- One message per script run on P..'feed': admitted tokens (a), retired ones (g), and the cursor the
+-- waiters estimate their place from (n: admittedTotal, r: rate, w: waiting, x: the admitted ones'
+-- expiresAt). Pub/sub is fire-and-forget; the gateway re-reads its waiters' state when it resubscribes.
+local function publishFeed(P, admitted, extra)
+  if #gone == 0 and #admitted == 0 then return end
+  local message = { a = admitted, g = gone }
+  if extra then for k, v in pairs(extra) do message[k] = v end end
+  redis.call('PUBLISH', P .. 'feed', cjson.encode(message))
 end
 
 -- 'ACTIVE', 0 / 'WAITING', position / nil: a hash may outlive its token by a grace period (so the
@@ -54,7 +70,7 @@ local function live(P, token, status, expiresAt, now)
 end
 
 local function stats(P)
-  local s = redis.call('HMGET', P .. 'stats', 'rate', 'lastTickAt')
-  return s[1] or '', s[2] or ''
+  local s = redis.call('HMGET', P .. 'stats', 'rate', 'lastTickAt', 'admittedTotal')
+  return s[1] or '', s[2] or '', s[3] or '0'
 end
 `;

@@ -31,6 +31,7 @@ if existing then
   end
   -- An active slot past its expiry the admitter has not swept yet: retire it, then issue anew.
   retire(P, existing, now, userId)
+  publishFeed(P, {})
 end
 
 local seq = redis.call('INCR', P .. 'seq')
@@ -47,7 +48,8 @@ return { token, 1, 'WAITING', rank + 1, int(now), '', rate, lastTick }
 
 /**
  * ARGV: P, token, now, touch (1|0), holdMs.
- * Reply: nil, or userId, status, position, issuedAt, activatedAt|'', expiresAt|'', rate|'', lastTickAt|''.
+ * Reply: nil, or userId, status, position, issuedAt, activatedAt|'', expiresAt|'', rate|'', lastTickAt|'',
+ * admittedTotal (the feed's cursor: admissions so far, all of them from ahead of any waiting token).
  */
 export const LOOKUP_LUA = `${COMMON_LUA}
 local P, token = ARGV[1], ARGV[2]
@@ -63,8 +65,8 @@ if touch and status == 'WAITING' then
   local uk = P .. 'u:' .. h[1]
   if redis.call('GET', uk) == token then redis.call('PEXPIREAT', uk, int(now + holdMs)) end
 end
-local rate, lastTick = stats(P)
-return { h[1], status, position, h[3], h[4] or '', h[5] or '', rate, lastTick }
+local rate, lastTick, admittedTotal = stats(P)
+return { h[1], status, position, h[3], h[4] or '', h[5] or '', rate, lastTick, admittedTotal }
 `;
 
 /** ARGV: P, token, now. Reply: 1 when the token was live (a place or a slot was freed), else 0. */
@@ -74,6 +76,7 @@ local h = redis.call('HMGET', P .. 't:' .. token, 'userId', 'status', 'expiresAt
 if not h[1] then return 0 end
 local status = live(P, token, h[2], h[3], now)
 retire(P, token, now, h[1])
+publishFeed(P, {})
 if status then return 1 end
 return 0
 `;
@@ -89,12 +92,46 @@ if not token then return nil end
 local issuedAt = tonumber(redis.call('HGET', P .. 't:' .. token, 'issuedAt'))
 if cutoff and issuedAt and issuedAt > cutoff then return nil end
 retire(P, token, now, userId)
+publishFeed(P, {})
 return token
 `;
 
-/** ARGV: P, now. Reply: waiting, live active, rate|'', lastTickAt|''. */
+/**
+ * The presence of the waiters connected to one gateway process, in one call per batch: each waiting
+ * token's abandonment clock is refreshed as a poll would (a person with an open long-poll or event
+ * stream is there), and each token's state comes back so the process can correct what it pushed.
+ * ARGV: P, now, holdMs, token…  Reply: per token, its position (> 0 waiting), 0 (active) or -1 (not
+ * live), then expiresAt|''; and last the admittedTotal cursor.
+ */
+export const TOUCH_LUA = `${COMMON_LUA}
+local P, now, holdMs = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local reply = {}
+for i = 4, #ARGV do
+  local token = ARGV[i]
+  local tk = P .. 't:' .. token
+  local h = redis.call('HMGET', tk, 'userId', 'status', 'expiresAt')
+  local status, position = nil, -1
+  if h[1] then status, position = live(P, token, h[2], h[3], now) end
+  if status == 'WAITING' then
+    redis.call('ZADD', P .. 'seen', now, token)
+    redis.call('PEXPIREAT', tk, int(now + holdMs))
+    local uk = P .. 'u:' .. h[1]
+    if redis.call('GET', uk) == token then redis.call('PEXPIREAT', uk, int(now + holdMs)) end
+  elseif not status then
+    position = -1
+  end
+  reply[#reply + 1] = position
+  reply[#reply + 1] = (status == 'ACTIVE' and h[3]) or ''
+end
+local _, _, admittedTotal = stats(P)
+reply[#reply + 1] = admittedTotal
+return reply
+`;
+
+/** ARGV: P, now. Reply: waiting, live active, rate|'', lastTickAt|'', limit|'' (the admission limit last used). */
 export const COUNTS_LUA = `${COMMON_LUA}
 local P, now = ARGV[1], tonumber(ARGV[2])
 local rate, lastTick = stats(P)
-return { redis.call('ZCARD', P .. 'waiting'), redis.call('ZCOUNT', P .. 'active', '(' .. int(now), '+inf'), rate, lastTick }
+local limit = redis.call('HGET', P .. 'stats', 'limit') or ''
+return { redis.call('ZCARD', P .. 'waiting'), redis.call('ZCOUNT', P .. 'active', '(' .. int(now), '+inf'), rate, lastTick, limit }
 `;

@@ -36,6 +36,14 @@ export interface ForwardRoutesDependencies {
   /** INTERNAL_TOKEN, presented to booking and payment. */
   internalToken: string;
   logger: Logger;
+  /** Each upstream call's latency up to its headers and whether it failed (5xx or no answer): the adaptive admission limit's input. */
+  observe?: (latencyMs: number, failed: boolean) => void;
+  /**
+   * Called when a payment completed (`POST /payments` answered 201) with the token that paid: its slot
+   * is freed at once rather than after PaymentCompleted travels through Kafka (which still expires it,
+   * idempotently, as the durable path).
+   */
+  onPaid?: (token: string) => void;
 }
 
 /** The upstream path: the route's template with the matched parameters re-encoded, plus the raw query. */
@@ -73,6 +81,7 @@ export function forwardRoutes(deps: ForwardRoutesDependencies): Router {
     res.once('close', () => {
       if (!res.writableFinished) aborted.abort();
     });
+    const started = performance.now();
     const answer = await upstream
       .request({
         method: req.method,
@@ -82,11 +91,14 @@ export function forwardRoutes(deps: ForwardRoutesDependencies): Router {
         signal: aborted.signal,
       })
       .catch((error: unknown) => {
+        deps.observe?.(performance.now() - started, true);
         throw new AppError('COMMON.UNAVAILABLE', `The ${upstream.name} service is unavailable; retry shortly`, {
           cause: error,
           headers: { [HttpHeaders.RetryAfter]: '1' },
         });
       });
+    deps.observe?.(performance.now() - started, answer.status >= 500);
+    if (answer.status === 201 && template === '/payments') deps.onPaid?.(String(res.locals.queueToken));
     res.status(answer.status);
     for (const name of RELAYED_RESPONSE_HEADERS) {
       const value = answer.headers[name];

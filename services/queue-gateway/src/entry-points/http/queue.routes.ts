@@ -1,21 +1,23 @@
 import express, { type Request, type Router } from 'express';
 import {
   HttpHeaders,
+  TokenStatusQuery,
   type IssueTokenResponse,
   type QueueStatsResponse,
   type TokenStatusResponse,
 } from '@ticketing/contracts';
-import { AppError, type Registry } from '@ticketing/service-kit';
+import { AppError, parseInput, type Registry } from '@ticketing/service-kit';
 import type { GatewayConfig } from '../../config';
 import type { KeyedLimit, LimitVerdict } from '../../data-access/issue-rate.limiter';
 import type { RedisQueueStore } from '../../data-access/queue.store';
-import { capacityTurnoverRate } from '../../domain/admission-rate';
-import { isWellFormedQueueToken, type TokenLookup } from '../../domain/queue-token';
-import { estimatedWaitSeconds } from '../../domain/wait-estimate';
+import { isWellFormedQueueToken, type TokenLookup, type TokenView } from '../../domain/queue-token';
+import { waitEstimator } from '../../domain/wait-estimate';
+import type { AdmissionLimit } from '../../domain/admission-limit';
+import type { WaiterState, WaitingRoom } from '../../domain/waiting-room';
 import { queueMetrics } from '../queue.metrics';
 import { bodyIdentity, type CallerIdentifier } from './caller-identity';
 
-export type QueueRoutesConfig = Pick<GatewayConfig, 'QUEUE_MAX_ACTIVE' | 'QUEUE_ACTIVE_TTL_SECONDS'>;
+export type QueueRoutesConfig = Pick<GatewayConfig, 'QUEUE_ACTIVE_TTL_SECONDS'>;
 
 export interface QueueRoutesDependencies {
   store: Pick<RedisQueueStore, 'issue' | 'leave' | 'counts'>;
@@ -29,6 +31,35 @@ export interface QueueRoutesDependencies {
   identify?: CallerIdentifier;
   /** Rate limits on `POST /queue/tokens`, per client address (checked first) and per user; none when absent. */
   issueLimits?: { perAddress: KeyedLimit; perUser: KeyedLimit };
+  /** This process's waiting room: long-polls wait in it for their admission. */
+  room: WaitingRoom;
+  /** The admission limit in force and why it last moved (`GET /queue/stats`). */
+  admissionLimit: AdmissionLimit;
+  /** Called when a request freed an active slot, so the next in line are admitted at once. */
+  onSlotFreed?: () => void;
+}
+
+/** What `GET /queue/stats` says of the admission limit. */
+export interface AdmissionLimitView {
+  mode: 'adaptive' | 'fixed';
+  limit: number;
+  min: number;
+  max: number;
+  targetP95Ms: number;
+  lastChange?: { reason: string; from: number; to: number; at: string; p95Ms: number; failures: number };
+}
+
+/** The limit as `GET /queue/stats` shows it. */
+export function viewOfLimit(admissionLimit: AdmissionLimit): AdmissionLimitView {
+  const { settings, limit, lastChange } = admissionLimit;
+  return {
+    mode: settings.mode,
+    limit,
+    min: settings.min,
+    max: settings.max,
+    targetP95Ms: settings.targetP95Ms,
+    ...(lastChange ? { lastChange: { ...lastChange, p95Ms: Math.round(lastChange.p95Ms), at: new Date(lastChange.at).toISOString() } } : {}),
+  };
 }
 
 /** Redis failures on the queue's own routes are "try again shortly", not an internal error. */
@@ -62,8 +93,7 @@ function tokenOf(req: Request): string {
  */
 export function queueRoutes(deps: QueueRoutesDependencies): Router {
   const { store, lookup, config } = deps;
-  const fallbackRate = capacityTurnoverRate(config.QUEUE_MAX_ACTIVE, config.QUEUE_ACTIVE_TTL_SECONDS);
-  const waitFor = (position: number, rate: number | undefined) => estimatedWaitSeconds(position, rate ?? 0, fallbackRate);
+  const waitFor = waitEstimator(config.QUEUE_ACTIVE_TTL_SECONDS, () => deps.admissionLimit.limit);
   if (deps.metrics) queueMetrics(deps.metrics).readCountsFrom(() => store.counts(Date.now()));
   const identify = deps.identify ?? bodyIdentity;
   const limits = deps.issueLimits;
@@ -92,32 +122,66 @@ export function queueRoutes(deps: QueueRoutesDependencies): Router {
     res.status(issued.created ? 201 : 200).json(body);
   });
 
-  router.get('/queue/tokens/me', async (req, res) => {
-    const token = tokenOf(req);
+  const statusBody = (view: Pick<TokenView, 'status' | 'position' | 'admissionRatePerSecond' | 'expiresAt'>): TokenStatusResponse => ({
+    status: view.status,
+    position: view.position,
+    estimatedWaitSeconds: waitFor(view.position, view.admissionRatePerSecond),
+    expiresAt: view.expiresAt === undefined ? null : new Date(view.expiresAt).toISOString(),
+  });
+  const read = async (token: string) => {
     const view = await lookup(token, Date.now(), { touch: true }).catch(unavailable);
     if (!view) throw new AppError('QUEUE.TOKEN_INVALID', 'Unknown or expired queue token');
-    const body: TokenStatusResponse = {
-      status: view.status,
-      position: view.position,
-      estimatedWaitSeconds: waitFor(view.position, view.admissionRatePerSecond),
-      expiresAt: view.expiresAt === undefined ? null : new Date(view.expiresAt).toISOString(),
-    };
-    res.json(body);
+    return view;
+  };
+
+  router.get('/queue/tokens/me', async (req, res) => {
+    const { wait } = parseInput(TokenStatusQuery, req.query, 'VALIDATION.INVALID_QUERY');
+    const token = tokenOf(req);
+    if (wait === undefined) {
+      res.json(statusBody(await read(token)));
+      return;
+    }
+    // Long-poll: in the room before the read, so an admission published in between is not missed.
+    let settle: (state: WaiterState | 'timeout' | 'closed') => void = () => undefined;
+    const outcome = new Promise<WaiterState | 'timeout' | 'closed'>((resolve) => (settle = resolve));
+    const presence = deps.room.enter(token, settle);
+    const timer = setTimeout(() => settle('timeout'), wait * 1_000);
+    const closed = () => settle('closed');
+    res.once('close', closed);
+    try {
+      const view = await read(token);
+      if (view.status !== 'WAITING') return void res.json(statusBody(view));
+      presence.know({ status: 'WAITING', position: view.position, admittedBefore: view.admittedBefore ?? 0 });
+      const state = await outcome;
+      if (state === 'closed') return;
+      if (state === 'timeout' || state.status === 'WAITING' || state.status === 'DISMISSED') return void res.json(statusBody(await read(token)));
+      if (state.status === 'GONE') throw new AppError('QUEUE.TOKEN_INVALID', 'Unknown or expired queue token');
+      res.json(statusBody({ status: 'ACTIVE', position: 0, expiresAt: state.expiresAt }));
+    } finally {
+      clearTimeout(timer);
+      res.off('close', closed);
+      presence.leave();
+    }
   });
 
   router.delete('/queue/tokens/me', async (req, res) => {
     const token = tokenOf(req);
     const left = await store.leave(token, Date.now()).catch(unavailable);
     if (!left) throw new AppError('QUEUE.TOKEN_INVALID', 'Unknown or expired queue token');
+    deps.onSlotFreed?.();
     res.status(204).end();
   });
 
   router.get('/queue/stats', async (_req, res) => {
     const counts = await store.counts(Date.now()).catch(unavailable);
+    const admissionLimit = viewOfLimit(deps.admissionLimit);
     const body: QueueStatsResponse = {
       waiting: counts.waiting,
       active: counts.active,
-      maxActive: config.QUEUE_MAX_ACTIVE,
+      // The limit the last admission used (any gateway process), else this process's.
+      maxActive: counts.limit ?? admissionLimit.limit,
+      admissionLimit,
+      connectedWaiters: deps.room.size,
       admissionRatePerSecond: Math.round(counts.admissionRatePerSecond * 1_000) / 1_000,
       breaker: deps.breakerState(),
     };

@@ -15,7 +15,7 @@ export interface VerifyTokenDependencies {
  * Guards a protected route (API.md): `X-Queue-Token` must name an ACTIVE token. Missing, malformed,
  * unknown or expired → 401 QUEUE.TOKEN_INVALID; still waiting → 403 QUEUE.TOKEN_NOT_ACTIVE; neither
  * Redis nor the Postgres copy answering → 503 QUEUE.UNAVAILABLE. On success `res.locals.userId` is the
- * token's user: the only user id the gateway ever forwards.
+ * token's user (the only user id the gateway ever forwards) and `res.locals.queueToken` the token.
  */
 export function verifyQueueToken(deps: VerifyTokenDependencies): RequestHandler {
   const now = deps.now ?? Date.now;
@@ -33,6 +33,7 @@ export function verifyQueueToken(deps: VerifyTokenDependencies): RequestHandler 
     if (!view) throw new AppError('QUEUE.TOKEN_INVALID', 'Unknown or expired queue token');
     if (view.status !== 'ACTIVE') throw new AppError('QUEUE.TOKEN_NOT_ACTIVE', 'The queue token is still waiting in line');
     res.locals.userId = view.userId;
+    res.locals.queueToken = token;
     next();
   };
 }

@@ -2,11 +2,22 @@ import type { Logger, Registry } from '@ticketing/service-kit';
 import type { GatewayConfig } from '../../config';
 import type { AdmissionResult, RedisQueueStore } from '../../data-access/queue.store';
 import { startRepeatingJob } from '../../data-access/repeating-job.scheduler';
+import { AdmissionLimit } from '../../domain/admission-limit';
 import { queueMetrics } from '../queue.metrics';
 
 export type AdmissionConfig = Pick<
   GatewayConfig,
-  'QUEUE_KEY_PREFIX' | 'QUEUE_MAX_ACTIVE' | 'QUEUE_ACTIVE_TTL_SECONDS' | 'QUEUE_ADMISSION_INTERVAL_MS' | 'QUEUE_ABANDON_AFTER_SECONDS'
+  | 'QUEUE_KEY_PREFIX'
+  | 'QUEUE_MAX_ACTIVE'
+  | 'QUEUE_ACTIVE_TTL_SECONDS'
+  | 'QUEUE_ADMISSION_INTERVAL_MS'
+  | 'QUEUE_ABANDON_AFTER_SECONDS'
+  | 'QUEUE_LIMIT_MODE'
+  | 'QUEUE_LIMIT_MIN'
+  | 'QUEUE_LIMIT_MAX'
+  | 'QUEUE_LIMIT_TARGET_P95_MS'
+  | 'QUEUE_LIMIT_STEP'
+  | 'QUEUE_LIMIT_INTERVAL_MS'
 >;
 
 export interface AdmissionOptions {
@@ -16,13 +27,20 @@ export interface AdmissionOptions {
   config: AdmissionConfig;
   logger: Logger;
   metrics?: Registry;
-  /** Called after every tick this instance ran (tests use it to see which instance ran which tick). */
+  /** Called after every admission this instance ran (tests use it to see which instance ran which tick). */
   onTick?: (result: AdmissionResult, jobId: string) => void;
   /** How often to check that the tick scheduler still exists in Redis (re-created if lost). */
   healIntervalMs?: number;
 }
 
 export interface Admission {
+  /**
+   * Runs an admission now, because a slot was just freed (a payment, a leave, an expiry). Calls while
+   * one runs are folded into one more run after it; the atomic script makes any overlap harmless.
+   */
+  admitNow(): void;
+  /** The admission limit this instance admits up to. */
+  readonly limit: AdmissionLimit;
   /** Stops admitting from this instance; other instances carry on. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -30,39 +48,117 @@ export interface Admission {
 /** BullMQ queue name of the admission ticks, under `${QUEUE_KEY_PREFIX}bull`. */
 export const ADMISSION_JOB = 'admission';
 
+export const admissionLimitOf = (config: AdmissionConfig) =>
+  new AdmissionLimit({
+    mode: config.QUEUE_LIMIT_MODE,
+    initial: config.QUEUE_MAX_ACTIVE,
+    min: config.QUEUE_LIMIT_MODE === 'fixed' ? config.QUEUE_MAX_ACTIVE : config.QUEUE_LIMIT_MIN,
+    max: config.QUEUE_LIMIT_MODE === 'fixed' ? config.QUEUE_MAX_ACTIVE : config.QUEUE_LIMIT_MAX,
+    targetP95Ms: config.QUEUE_LIMIT_TARGET_P95_MS,
+    increaseStep: config.QUEUE_LIMIT_STEP,
+    decreaseFactor: 0.75,
+    minSamples: 10,
+  });
+
 /**
- * Starts this instance's share of admission: every QUEUE_ADMISSION_INTERVAL_MS exactly one of the
- * running gateways takes the tick (BullMQ job scheduler) and runs one atomic admission script. Even if
- * two ticks ever overlap, the script reads and fills the free slots atomically, so over-admission is
- * impossible either way.
+ * Starts this instance's share of admission. Slots are refilled the moment they free up: `admitNow()`
+ * after a payment or a leave, and a timer at the earliest active slot's expiry. The
+ * BullMQ tick every QUEUE_ADMISSION_INTERVAL_MS (exactly one gateway takes each) stays as the safety
+ * net, and sweeps abandoned places. Every run is one atomic script that reads and fills the free slots,
+ * so any number of runs on any number of gateways can never over-admit.
  */
 export async function startAdmission(options: AdmissionOptions): Promise<Admission> {
   const { config, store } = options;
   const logger = options.logger.child({ component: 'admission' });
   const metrics = options.metrics ? queueMetrics(options.metrics) : undefined;
+  const limit = admissionLimitOf(config);
+  metrics?.admissionLimit.set(limit.limit);
+  let active = 0;
+  let expiryTimer: NodeJS.Timeout | undefined;
+  let expiryAt = Infinity;
+  let closed = false;
 
-  return startRepeatingJob({
+  const admit = async (jobId: string) => {
+    const now = Date.now();
+    const result = await store.admit({
+      now,
+      maxActive: limit.limit,
+      activeTtlMs: config.QUEUE_ACTIVE_TTL_SECONDS * 1_000,
+      abandonBefore: now - config.QUEUE_ABANDON_AFTER_SECONDS * 1_000,
+    });
+    active = result.active;
+    metrics?.admittedTotal.inc(result.admitted.length);
+    metrics?.droppedTotal.inc(result.dropped);
+    metrics?.admittedPerTick.observe(result.admitted.length);
+    if (result.admitted.length > 0 || result.dropped > 0) {
+      logger.debug({ admitted: result.admitted.length, dropped: result.dropped, waiting: result.waiting, active: result.active }, 'admission');
+    }
+    if (result.nextExpiryAt !== undefined) wakeAt(result.nextExpiryAt);
+    options.onTick?.(result, jobId);
+  };
+
+  let running: Promise<void> | undefined;
+  let again = false;
+  const admitNow = () => {
+    if (closed) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        await admit('now').catch((error: unknown) => logger.warn({ err: error }, 'admission failed; the tick retries'));
+      } while (again && !closed);
+    })().finally(() => {
+      running = undefined;
+    });
+  };
+
+  // One timer per process, at the earliest active expiry: a slot that times out is refilled at once.
+  function wakeAt(at: number) {
+    if (closed || at >= expiryAt) return;
+    clearTimeout(expiryTimer);
+    expiryAt = at;
+    expiryTimer = setTimeout(() => {
+      expiryAt = Infinity;
+      admitNow();
+    }, Math.max(0, at - Date.now()) + 1);
+    expiryTimer.unref();
+  }
+
+  const adjust = setInterval(() => {
+    const change = limit.adjust(Date.now(), active);
+    if (!change) return;
+    metrics?.admissionLimit.set(change.to);
+    metrics?.limitChangesTotal.inc({ reason: change.reason });
+    logger.info(change, 'admission limit moved');
+    if (change.to > change.from) admitNow();
+  }, config.QUEUE_LIMIT_INTERVAL_MS);
+  adjust.unref();
+
+  const tick = await startRepeatingJob({
     redisUrl: options.redisUrl,
     prefix: `${config.QUEUE_KEY_PREFIX}bull`,
     name: ADMISSION_JOB,
     everyMs: config.QUEUE_ADMISSION_INTERVAL_MS,
     healIntervalMs: options.healIntervalMs,
     logger,
-    run: async (jobId) => {
-      const now = Date.now();
-      const result = await store.admit({
-        now,
-        maxActive: config.QUEUE_MAX_ACTIVE,
-        activeTtlMs: config.QUEUE_ACTIVE_TTL_SECONDS * 1_000,
-        abandonBefore: now - config.QUEUE_ABANDON_AFTER_SECONDS * 1_000,
-      });
-      metrics?.admittedTotal.inc(result.admitted.length);
-      metrics?.droppedTotal.inc(result.dropped);
-      metrics?.admittedPerTick.observe(result.admitted.length);
-      if (result.admitted.length > 0 || result.dropped > 0) {
-        logger.debug({ admitted: result.admitted.length, dropped: result.dropped, waiting: result.waiting, active: result.active }, 'admission tick');
-      }
-      options.onTick?.(result, jobId);
-    },
+    run: admit,
+  }).catch((error: unknown) => {
+    clearInterval(adjust);
+    throw error;
   });
+
+  return {
+    admitNow,
+    limit,
+    close: async () => {
+      closed = true;
+      clearInterval(adjust);
+      clearTimeout(expiryTimer);
+      await tick.close();
+      await running;
+    },
+  };
 }

@@ -18,6 +18,8 @@ export interface PaymentCompletedConsumerOptions {
    */
   expireInFallback?: (userId: string, options: { issuedAtOrBefore: number; at: number }) => Promise<unknown>;
   logger: Logger;
+  /** Called after an event retired a live token, i.e. freed a slot (the gateway admits the next at once). */
+  onExpired?: () => void;
   /** Where a brand-new group starts; false (the default) skips history: its tokens have long expired. */
   fromBeginning?: boolean;
 }
@@ -49,6 +51,7 @@ export function startPaymentCompletedConsumer(options: PaymentCompletedConsumerO
     ]);
     if (fallback.status === 'rejected') logger.warn({ err: fallback.reason, eventId: event.eventId }, 'could not expire the token in the fallback table');
     if (redis.status === 'rejected') throw redis.reason;
+    if (redis.value !== undefined) options.onExpired?.();
     logger.info({ eventId: event.eventId, userId: event.userId, expired: redis.value !== undefined }, 'token expired after payment');
   };
 
