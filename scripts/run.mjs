@@ -221,6 +221,18 @@ async function load(allArgs) {
   });
 }
 
+/**
+ * `npm run bench:<name>`: a benchmark on the test infrastructure (its own database, Redis and Kafka,
+ * created and migrated here, so a fresh clone can run it before `npm test` ever did).
+ */
+const BENCHES = { queue: 'services/queue-gateway/bench/queue.bench.ts', booking: 'services/booking/bench/booking.bench.ts' };
+
+async function bench([name, ...args]) {
+  if (!BENCHES[name]) throw new Error(`usage: bench ${Object.keys(BENCHES).join('|')}`);
+  prepare();
+  return withInfra(TEST_INFRA, (env) => spawnSync('npx', ['tsx', BENCHES[name], ...args], { cwd: root, env, stdio: 'inherit' }).status ?? 1);
+}
+
 function prefixLines(stream, name) {
   let buffered = '';
   stream.setEncoding('utf8');
@@ -241,6 +253,8 @@ async function main([command, ...args]) {
       return start();
     case 'load':
       return load(args);
+    case 'bench':
+      return bench(args);
     case 'infra':
       prepare();
       run('node', [join(root, 'packages/devstack/dist/cli.js'), ...args]);

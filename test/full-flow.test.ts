@@ -74,7 +74,12 @@ describe('the full-flow load scenario through the gateway', () => {
   });
 
   it('when the report is read, then every step of the flow has latency percentiles', () => {
-    expect(Object.keys(report.steps)).toEqual(expect.arrayContaining(['token', 'charge', 'concerts', 'schedules', 'seats', 'hold', 'pay']));
+    expect(Object.keys(report.steps)).toEqual(expect.arrayContaining(['token', 'wait', 'charge', 'concerts', 'schedules', 'seats', 'hold', 'pay']));
     for (const step of Object.values(report.steps)) expect(step.p50).toBeLessThanOrEqual(step.p99);
+  });
+
+  it('when users wait with long-polls, then a journey costs at most 10 requests (token, waits, charge, catalogue, hold, pay)', () => {
+    expect(report.steps.wait?.count).toBeGreaterThanOrEqual(USERS);
+    expect(report.throughput.requestsPerUser).toBeLessThanOrEqual(10);
   });
 });

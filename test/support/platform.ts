@@ -157,7 +157,11 @@ async function launchPlatform(options: PlatformOptions): Promise<Platform> {
       BOOKING_URL: bookingProcess.url,
       PAYMENT_URL: paymentProcess.url,
       QUEUE_KEY_PREFIX: queuePrefix,
+      // The adaptive limit starts at maxActive and may only move below it, so maxActive stays the
+      // ceiling the audit and the fault tests hold the platform to.
       QUEUE_MAX_ACTIVE: String(options.maxActive),
+      QUEUE_LIMIT_MAX: String(options.maxActive),
+      QUEUE_LIMIT_MIN: String(Math.min(10, options.maxActive)),
       QUEUE_ADMISSION_INTERVAL_MS: '200',
       KAFKA_GROUP_ID: `e2e-gateway-${run}`,
     });

@@ -11,11 +11,14 @@ export interface TcpProxy {
   cut(): Promise<void>;
   /** Accepts connections again on the same port. */
   restore(): Promise<void>;
+  /** Delays every chunk the target sends back by `ms` (0: none), as a slow dependency would answer. */
+  setLatency(ms: number): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
+  let latencyMs = 0;
   const track = (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
@@ -25,7 +28,13 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
       const upstream = createConnection({ port: targetPort, host: targetHost });
       track(client);
       track(upstream);
-      client.pipe(upstream).pipe(client);
+      client.pipe(upstream);
+      // Timers of one delay fire in the order they were set, so a delayed stream keeps its byte order.
+      upstream.on('data', (chunk: Buffer) => {
+        if (latencyMs === 0) client.write(chunk);
+        else setTimeout(() => client.writable && client.write(chunk), latencyMs);
+      });
+      upstream.on('end', () => setTimeout(() => client.end(), latencyMs));
       client.on('error', () => upstream.destroy());
       upstream.on('error', () => client.destroy());
     });
@@ -54,6 +63,9 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
       server = makeServer();
       await listenOn(server, port);
       listening = true;
+    },
+    setLatency: (ms) => {
+      latencyMs = Math.max(0, ms);
     },
     close: async () => {
       if (listening) await stop(server);

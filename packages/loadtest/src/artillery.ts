@@ -17,7 +17,7 @@ export interface ScenarioOptions {
   runId: string;
   /** Hides Artillery's periodic console report (tests). */
   quiet?: boolean;
-  /** More LOAD_* settings for the processor (LOAD_MAX_HOLD_ATTEMPTS, LOAD_MAX_POLL_PAUSE_SECONDS, …). */
+  /** More LOAD_* settings for the processor (LOAD_MAX_HOLD_ATTEMPTS, LOAD_WAIT_SECONDS, …). */
   env?: NodeJS.ProcessEnv;
 }
 

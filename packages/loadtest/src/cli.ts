@@ -4,6 +4,7 @@
 // run passed (see LoadReport.ok). `scripts/run.mjs load` starts infra and services first when needed.
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_SCHEMAS } from '@ticketing/audit';
@@ -12,6 +13,13 @@ import { resetData } from './reset';
 import { runLoad, writeReport } from './run-load';
 
 const root = join(__dirname, '../../..');
+
+/** reports/ is not in the repository: a fresh clone creates it on its first run (Artillery will not). */
+function reportsDir(): string {
+  const dir = join(root, 'reports');
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
 
 function integer(name: string, raw: string | undefined, fallback: number, max: number): number {
   const value = raw === undefined || raw === '' ? fallback : Number(raw);
@@ -67,12 +75,16 @@ async function main(): Promise<number> {
       schemas: DEFAULT_SCHEMAS,
       redisUrl,
       queuePrefix,
-      maxActive: integer('QUEUE_MAX_ACTIVE', env.QUEUE_MAX_ACTIVE, 100, 1_000_000),
+      // The adaptive limit's ceiling (or the fixed limit): no more slots than this may ever be live.
+      maxActive:
+        env.QUEUE_LIMIT_MODE === 'fixed'
+          ? integer('QUEUE_MAX_ACTIVE', env.QUEUE_MAX_ACTIVE, 100, 1_000_000)
+          : integer('QUEUE_LIMIT_MAX', env.QUEUE_LIMIT_MAX, 1_000, 1_000_000),
     },
-    artilleryOutput: join(root, 'reports', `${name}.artillery.json`),
+    artilleryOutput: join(reportsDir(), `${name}.artillery.json`),
     runId: randomUUID().slice(0, 8),
   });
-  const path = writeReport(join(root, 'reports'), name, report);
+  const path = writeReport(reportsDir(), name, report);
   process.stdout.write(`\n${renderMarkdown(report)}\n`);
   log(`report: ${path} (and .json); ${report.ok ? 'PASS' : 'FAIL'}`);
   return report.ok ? 0 : 1;

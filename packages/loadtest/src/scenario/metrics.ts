@@ -19,9 +19,12 @@ export const Metric = {
   /** A 503 (the payment is being settled) asked again with the same Idempotency-Key after Retry-After. */
   payRetried: 'flow.pay.retried_after_503',
   journeyMs: 'flow.journey_ms',
+  /** Long-polls of waiting users (`GET /queue/tokens/me?wait=`), each on the user's own connection, outside Artillery's pool. */
+  waitRequests: 'flow.wait.requests',
+  waitMs: 'flow.wait.response_time',
   /** `flow.error.<step>.<status>.<code>`: an answer that ended a journey early. */
   errorPrefix: 'flow.error.',
 } as const;
 
 /** The request names of the scenario, in flow order (per-step latency in the report). */
-export const STEPS = ['token', 'poll', 'charge', 'concerts', 'schedules', 'seats', 'hold', 'pay', 'leave'] as const;
+export const STEPS = ['token', 'charge', 'concerts', 'schedules', 'seats', 'hold', 'pay', 'leave'] as const;

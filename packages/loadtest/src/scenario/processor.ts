@@ -7,6 +7,7 @@
  * `context.vars`). The metric names are listed in `metrics.ts`, which the report reads.
  */
 import { randomUUID } from 'node:crypto';
+import { Agent, request } from 'node:http';
 import { Metric } from './metrics';
 
 /** What a virtual user remembers between requests. */
@@ -60,10 +61,10 @@ const env = (name: string, fallback: number) => {
 const CHARGE_AMOUNT = 500_000;
 /** A person tries another seat after a collision, a few times, then gives up. */
 const MAX_HOLD_ATTEMPTS = env('LOAD_MAX_HOLD_ATTEMPTS', 3);
-/** Longest pause between two status polls, whatever the estimate (the gateway drops users silent for 60 s). */
-const MAX_POLL_PAUSE_SECONDS = env('LOAD_MAX_POLL_PAUSE_SECONDS', 30);
-/** A user still waiting after this many polls gives up (reported as an error: the queue did not move). */
-const MAX_POLLS = env('LOAD_MAX_POLLS', 400);
+/** Seconds one long-poll may wait for the admission (the API allows 1–60). */
+const WAIT_SECONDS = Math.min(60, env('LOAD_WAIT_SECONDS', 30));
+/** A user still waiting after this many long-polls gives up (reported as an error: the queue did not move). */
+const MAX_POLLS = env('LOAD_MAX_POLLS', 100);
 /** A payment answered 503 is asked about again with the same Idempotency-Key, as the API says, this many times in all. */
 const MAX_PAY_ATTEMPTS = env('LOAD_MAX_PAY_ATTEMPTS', 5);
 const RUN_ID = process.env.LOAD_RUN_ID ?? randomUUID().slice(0, 8);
@@ -117,33 +118,58 @@ function activated(context: Context, events: Events): void {
 }
 
 /**
- * Sleeps half the gateway's estimate (at least a second, at most MAX_POLL_PAUSE_SECONDS): far back in
- * the line a user asks rarely, near the head every second or so, so thousands of waiting users do not
- * crowd out the admitted ones, and an admitted user notices within about a second.
+ * Waits in line as a browser does: one long-poll after another (`GET /queue/tokens/me?wait=`), each
+ * answered the moment the user is admitted. Every waiting user holds their own connection (a keep-alive
+ * agent of one socket, closed when admitted), never one of the shared pool the active steps use, so the
+ * gateway carries thousands of open waiting connections as it would on sale day. Artillery's HTTP engine
+ * cannot do that, hence plain Node here and metrics of its own (Metric.waitRequests, Metric.waitMs).
  */
-export function waitAsEstimated(context: Context, _events: Events, next: Next): void {
+export function waitForAdmission(context: Context, events: Events, next: Next): void {
   if (!isWaiting(context.vars)) return next();
-  const seconds = Math.min(MAX_POLL_PAUSE_SECONDS, Math.max(1, (context.vars.estimatedWaitSeconds ?? 1) / 2));
-  setTimeout(() => next(), seconds * 1_000);
+  const target = new URL(process.env.LOAD_TARGET ?? 'http://127.0.0.1:8080');
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const done = () => {
+    agent.destroy();
+    next();
+  };
+  const ask = () => {
+    const started = Date.now();
+    const req = request(
+      { host: target.hostname, port: target.port, path: `/queue/tokens/me?wait=${WAIT_SECONDS}`, agent, headers: { 'x-queue-token': context.vars.token! }, timeout: (WAIT_SECONDS + 30) * 1_000 },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => {
+          events.emit('counter', Metric.waitRequests, 1);
+          events.emit('histogram', Metric.waitMs, Date.now() - started);
+          context.vars.polls++;
+          afterWait({ statusCode: res.statusCode ?? 0, body, headers: res.headers }, context, events);
+          if (isWaiting(context.vars)) ask();
+          else done();
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('ETIMEDOUT')));
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      events.emit('counter', `${Metric.errorPrefix}wait.${error.code ?? error.message}`, 1);
+      context.vars.stopped = `wait.${error.code ?? 'error'}`;
+      done();
+    });
+    req.end();
+  };
+  ask();
 }
 
-export function afterPoll(_req: RequestParams, res: Response, context: Context, events: Events, next: Next): void {
+function afterWait(res: Response, context: Context, events: Events): void {
   const body = json(res.body);
-  context.vars.polls++;
-  if (res.statusCode !== 200) stop(context, events, 'poll', res);
-  else {
-    Object.assign(context.vars, { status: body.status, estimatedWaitSeconds: body.estimatedWaitSeconds });
-    if (body.status === 'ACTIVE') activated(context, events);
-    else if (context.vars.polls >= MAX_POLLS) {
-      context.vars.stopped = 'poll.gave_up';
-      events.emit('counter', `${Metric.errorPrefix}poll.gave_up`, 1);
-    }
+  if (res.statusCode !== 200) return stop(context, events, 'wait', res);
+  Object.assign(context.vars, { status: body.status, estimatedWaitSeconds: body.estimatedWaitSeconds });
+  if (body.status === 'ACTIVE') activated(context, events);
+  else if (context.vars.polls >= MAX_POLLS) {
+    context.vars.stopped = 'wait.gave_up';
+    events.emit('counter', `${Metric.errorPrefix}wait.gave_up`, 1);
   }
-  next();
-}
-
-export function keepPolling(context: Context, next: (more: boolean) => void): void {
-  next(isWaiting(context.vars));
 }
 
 export function afterCharge(_req: RequestParams, res: Response, context: Context, events: Events, next: Next): void {

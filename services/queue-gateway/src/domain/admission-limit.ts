@@ -18,7 +18,7 @@ export interface AdmissionLimitSettings {
   increaseStep: number;
   /** Multiplied by on an unhealthy interval. */
   decreaseFactor: number;
-  /** Fewer calls than this in an interval say nothing about health: the limit holds. */
+  /** Fewer calls than this say nothing about health: the limit holds and the interval stretches. */
   minSamples: number;
 }
 
@@ -69,22 +69,25 @@ export class AdmissionLimit {
    * raise it without bound and the first rush would meet a limit nobody ever tested.
    */
   adjust(now: number, active: number): LimitChange | undefined {
+    if (this.settings.mode === 'fixed') return undefined;
+    const { min, max, targetP95Ms, increaseStep, decreaseFactor, minSamples } = this.settings;
+    // Too few calls say nothing yet: the interval stretches until they do (slow backends answer fewer
+    // calls per interval, and exactly then the verdict must not be skipped).
+    if (this.failures === 0 && this.latencies.length < minSamples) return undefined;
     const latencies = this.latencies.sort((a, b) => a - b);
     const failures = this.failures;
     this.latencies = [];
     this.failures = 0;
-    if (this.settings.mode === 'fixed') return undefined;
     const p95Ms = p95Of(latencies);
-    const { min, max, targetP95Ms, increaseStep, decreaseFactor, minSamples } = this.settings;
     let reason: LimitChangeReason | undefined;
     let next = this.current;
     if (failures > 0) {
       reason = 'failing';
       next = Math.floor(this.current * decreaseFactor);
-    } else if (latencies.length >= minSamples && p95Ms > targetP95Ms) {
+    } else if (p95Ms > targetP95Ms) {
       reason = 'slow';
       next = Math.floor(this.current * decreaseFactor);
-    } else if (latencies.length >= minSamples && active * 2 >= this.current) {
+    } else if (active * 2 >= this.current) {
       reason = 'healthy';
       next = this.current + increaseStep;
     }

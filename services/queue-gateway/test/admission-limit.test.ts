@@ -1,0 +1,118 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startTcpProxy, type TcpProxy } from '@ticketing/devstack';
+import { createMetricsRegistry, createServiceApp, listen, type RunningServer } from '@ticketing/service-kit';
+import { RedisQueueStore } from '../src/data-access/queue.store';
+import { createUpstream, type Upstream } from '../src/data-access/upstream.client';
+import { WaitingRoom } from '../src/domain/waiting-room';
+import { forwardRoutes } from '../src/entry-points/http/forward.routes';
+import { queueRoutes } from '../src/entry-points/http/queue.routes';
+import { verifyQueueToken } from '../src/entry-points/http/verify-token.middleware';
+import { startAdmission, type Admission } from '../src/entry-points/jobs/admission.job';
+import { INTERNAL_TOKEN } from './support/gateway-fixture';
+import { REDIS_URL, call, defaultConfig, deleteKeysUnder, filePrefix, openRedis, silentLogger } from './support/queue-test-kit';
+
+/*
+ * The adaptive admission limit against a real backend path: admitted users call a stand-in upstream
+ * through the gateway's forward routes, the upstream sits behind a TCP proxy that can add latency, and
+ * the limit is read where an operator reads it, from GET /queue/stats.
+ */
+
+const prefixes = filePrefix();
+const prefix = prefixes.next();
+let redis: Redis;
+let backend: Server;
+let proxy: TcpProxy;
+let upstream: Upstream;
+let admission: Admission;
+let gateway: RunningServer;
+let stop = false;
+const workers: Promise<void>[] = [];
+
+beforeAll(async () => {
+  redis = await openRedis();
+  backend = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('[]'));
+  await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
+  proxy = await startTcpProxy((backend.address() as AddressInfo).port);
+  upstream = createUpstream({ name: 'booking', url: `http://127.0.0.1:${proxy.port}` });
+  const config = defaultConfig(prefix, {
+    QUEUE_LIMIT_MODE: 'adaptive',
+    QUEUE_MAX_ACTIVE: 4,
+    QUEUE_LIMIT_MIN: 2,
+    QUEUE_LIMIT_MAX: 40,
+    QUEUE_LIMIT_STEP: 4,
+    QUEUE_LIMIT_INTERVAL_MS: 250,
+    QUEUE_LIMIT_TARGET_P95_MS: 100,
+    QUEUE_ADMISSION_INTERVAL_MS: 200,
+  });
+  const store = new RedisQueueStore(redis, { prefix, abandonAfterMs: 600_000 });
+  admission = await startAdmission({ redisUrl: REDIS_URL, store, config, logger: silentLogger() });
+  const metrics = createMetricsRegistry('queue-gateway-test');
+  const lookup = (token: string, now: number) => store.lookup(token, now, { touch: true });
+  const routes = [
+    queueRoutes({ store, lookup, config, breakerState: () => 'CLOSED', metrics, room: new WaitingRoom(), admissionLimit: admission.limit, onSlotFreed: admission.admitNow }),
+    forwardRoutes({
+      verify: verifyQueueToken({ lookup: async (token, now) => ({ view: await store.lookup(token, now, { touch: false }), source: 'redis' as const }) }),
+      upstreams: { booking: upstream, payment: upstream },
+      internalToken: INTERNAL_TOKEN,
+      logger: silentLogger(),
+      observe: (latencyMs, failed) => admission.limit.observe(latencyMs, failed),
+    }),
+  ];
+  gateway = await listen(createServiceApp({ logger: silentLogger(), metrics, readiness: [], routes }), 0, '127.0.0.1');
+});
+
+afterAll(async () => {
+  stop = true;
+  await Promise.all(workers);
+  await gateway.close();
+  await admission.close();
+  await upstream.close();
+  await proxy.close();
+  await new Promise((resolve) => backend.close(resolve));
+  await deleteKeysUnder(redis, prefixes.base);
+  await redis.quit();
+});
+
+const limitNow = async () => ((await call(gateway, 'GET', '/queue/stats')).body as { admissionLimit: { limit: number; lastChange?: { reason: string } } }).admissionLimit;
+
+/** A person: joins, waits until admitted, makes a few calls to booking, leaves (freeing the slot); again. */
+async function person(n: number): Promise<void> {
+  for (let round = 0; !stop; round++) {
+    const issued = await call(gateway, 'POST', '/queue/tokens', { body: { userId: `p${n}-${round}` } });
+    const token = (issued.body as { token: string }).token;
+    while (!stop && ((await call(gateway, 'GET', '/queue/tokens/me', { token })).body as { status: string }).status !== 'ACTIVE') {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    for (let i = 0; i < 3 && !stop; i++) await call(gateway, 'GET', '/concerts', { token });
+    await call(gateway, 'DELETE', '/queue/tokens/me', { token });
+  }
+}
+
+async function until(condition: () => Promise<boolean>, attempts = 300): Promise<void> {
+  for (let i = 0; i < attempts && !(await condition()); i++) await new Promise((r) => setTimeout(r, 100));
+}
+
+describe('the adaptive admission limit', () => {
+  it('when the backends answer fast, then the limit rises; when one is slowed past the target, then it falls back', async () => {
+    for (let n = 0; n < 30; n++) workers.push(person(n));
+
+    await until(async () => (await limitNow()).limit >= 16);
+    const risen = await limitNow();
+    expect(risen.limit).toBeGreaterThanOrEqual(16);
+    expect(risen.lastChange?.reason).toBe('healthy');
+
+    proxy.setLatency(250);
+    await until(async () => (await limitNow()).limit < risen.limit / 2);
+
+    const fallen = await limitNow();
+    expect(fallen.limit).toBeLessThan(risen.limit / 2);
+    expect(fallen.lastChange?.reason).toBe('slow');
+    const active = ((await call(gateway, 'GET', '/queue/stats')).body as { active: number }).active;
+    proxy.setLatency(0);
+    // Slots already taken are not revoked, but no more than the new limit are admitted from now on.
+    expect(active).toBeLessThanOrEqual(risen.limit);
+  });
+});
