@@ -1,4 +1,7 @@
+import type { Seat } from '@ticketing/contracts';
+import { sqlPoolOf, type SqlPool } from '@ticketing/service-kit';
 import type { PrismaClient } from './generated/prisma/client';
+import { SeatListCache } from './seat-list.cache';
 import { seatPrice, type buildCatalogue } from '../domain/demo-catalogue';
 
 const SCHEDULES_PER_BATCH = 50;
@@ -31,7 +34,15 @@ export async function insertCatalogue(
 
 /** Read side of the catalogue. Each list is one query (counts by GROUP BY, never one query per row). */
 export class PrismaCatalogueReader {
-  constructor(private readonly prisma: PrismaClient) {}
+  private readonly sql: SqlPool;
+
+  /** `seatLists`: where serialised seat lists are kept for a moment (see SeatListCache). */
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly seatLists: SeatListCache = new SeatListCache(0),
+  ) {
+    this.sql = sqlPoolOf(prisma);
+  }
 
   listConcerts() {
     return this.prisma.concert.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], select: { id: true, title: true, artist: true, venue: true } });
@@ -51,16 +62,25 @@ export class PrismaCatalogueReader {
     return concert ? rows.map((row) => ({ id: row.id, startsAt: row.starts_at, availableSeats: row.available })) : undefined;
   }
 
-  /** Seats of a schedule in seat order, optionally of one status; undefined when the schedule does not exist. */
-  async listSeats(scheduleId: string, status?: 'AVAILABLE' | 'HELD' | 'RESERVED') {
-    const [schedule, seats] = await Promise.all([
-      this.prisma.schedule.findUnique({ where: { id: scheduleId }, select: { id: true } }),
-      this.prisma.seat.findMany({
-        where: { scheduleId, ...(status ? { status } : {}) },
-        orderBy: { seatNo: 'asc' },
-        select: { seatNo: true, price: true, status: true },
-      }),
-    ]);
-    return schedule ? seats : undefined;
+  /**
+   * The seats of a schedule in seat order, optionally of one status, as the JSON of the API's seat list;
+   * undefined when the schedule does not exist. One statement (the LEFT JOIN keeps a row for a schedule
+   * without matching seats), served from the cache while it is fresh.
+   */
+  async seatListJson(scheduleId: string, status?: 'AVAILABLE' | 'HELD' | 'RESERVED'): Promise<string | undefined> {
+    const cached = this.seatLists.get(scheduleId, status);
+    if (cached !== undefined) return cached;
+    const { rows } = await this.sql.query<Seat | { seatNo: null }>({
+      name: 'seat-list',
+      text: `SELECT se.seat_no AS "seatNo", se.price, se.status
+               FROM schedules sc LEFT JOIN seats se ON se.schedule_id = sc.id AND ($2::text IS NULL OR se.status::text = $2)
+              WHERE sc.id = $1::uuid
+              ORDER BY se.seat_no`,
+      values: [scheduleId, status ?? null],
+    });
+    if (rows.length === 0) return undefined;
+    const json = JSON.stringify(rows[0]!.seatNo === null ? [] : rows);
+    this.seatLists.set(scheduleId, status, json);
+    return json;
   }
 }

@@ -1,5 +1,6 @@
-import { postgresErrorCode } from '@ticketing/service-kit';
+import { postgresErrorCode, sqlPoolOf, type SqlPool } from '@ticketing/service-kit';
 import type { PrismaClient } from './generated/prisma/client';
+import type { SeatListCache } from './seat-list.cache';
 import type { ConfirmOutcome, HoldOutcome, ReleaseOutcome, ReservationRecord, ReservationStore } from '../domain/reservation';
 
 type Row = {
@@ -31,9 +32,24 @@ const LOCK_NOT_AVAILABLE = '55P03';
 /** Interactive transactions wait for a pooled connection under a rush instead of failing after 2 s. */
 const TX_OPTIONS = { maxWait: 15_000, timeout: 15_000 };
 
-/** Reservations and seat states in booking's schema; each transition is one conditional update. */
+const RESERVATION_OF = `SELECT r.id, r.user_id, s.concert_id, r.schedule_id, r.seat_no, r.price, r.status, r.expires_at, r.payment_id
+  FROM reservations r JOIN schedules s ON s.id = r.schedule_id`;
+
+/**
+ * Reservations and seat states in booking's schema; each transition is one conditional update. The hot
+ * ones (hold, confirm, reading a reservation) are one statement each, sent straight through the pg pool
+ * under Prisma (`sqlPoolOf`): one round trip, no interactive transaction, no query interpreter.
+ */
 export class PrismaReservationStore implements ReservationStore {
-  constructor(private readonly prisma: PrismaClient) {}
+  private readonly sql: SqlPool;
+
+  /** `seatLists`: dropped for a schedule whenever this store changes one of its seats. */
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly seatLists?: SeatListCache,
+  ) {
+    this.sql = sqlPoolOf(prisma);
+  }
 
   async hold(input: { userId: string; scheduleId: string; seatNo: number; holdSeconds: number }): Promise<HoldOutcome> {
     try {
@@ -41,23 +57,30 @@ export class PrismaReservationStore implements ReservationStore {
       // AVAILABLE (FOR UPDATE NOWAIT), mark it HELD, create the reservation. NOWAIT: a second buyer of
       // the same seat gets "unavailable" at once instead of queueing on the lock (under a rush,
       // hundreds would pile up behind one winner and exhaust the pool).
-      const rows = await this.prisma.$queryRaw<Row[]>`
-        WITH seat AS (
-          SELECT se.schedule_id, se.seat_no, se.price, sc.concert_id
-            FROM seats se JOIN schedules sc ON sc.id = se.schedule_id
-           WHERE se.schedule_id = ${input.scheduleId}::uuid AND se.seat_no = ${input.seatNo} AND se.status = 'AVAILABLE'
-             FOR UPDATE OF se NOWAIT
-        ), held AS (
-          UPDATE seats s SET status = 'HELD', updated_at = now() FROM seat
-           WHERE s.schedule_id = seat.schedule_id AND s.seat_no = seat.seat_no
-          RETURNING s.schedule_id
-        )
-        INSERT INTO reservations (id, user_id, schedule_id, seat_no, price, status, expires_at)
-        SELECT gen_random_uuid(), ${input.userId}, seat.schedule_id, seat.seat_no, seat.price, 'HELD', now() + make_interval(secs => ${input.holdSeconds})
-          FROM seat JOIN held ON held.schedule_id = seat.schedule_id
-        RETURNING id, user_id, schedule_id, seat_no, price, status, expires_at, payment_id,
-                  (SELECT concert_id FROM seat) AS concert_id`;
-      if (rows[0]) return { kind: 'held', reservation: toRecord(rows[0]) };
+      const { rows } = await this.sql.query<Row>({
+        name: 'reservation-hold',
+        text: `
+          WITH seat AS (
+            SELECT se.schedule_id, se.seat_no, se.price, sc.concert_id
+              FROM seats se JOIN schedules sc ON sc.id = se.schedule_id
+             WHERE se.schedule_id = $1::uuid AND se.seat_no = $2 AND se.status = 'AVAILABLE'
+               FOR UPDATE OF se NOWAIT
+          ), held AS (
+            UPDATE seats s SET status = 'HELD', updated_at = now() FROM seat
+             WHERE s.schedule_id = seat.schedule_id AND s.seat_no = seat.seat_no
+            RETURNING s.schedule_id
+          )
+          INSERT INTO reservations (id, user_id, schedule_id, seat_no, price, status, expires_at)
+          SELECT gen_random_uuid(), $3, seat.schedule_id, seat.seat_no, seat.price, 'HELD', now() + make_interval(secs => $4)
+            FROM seat JOIN held ON held.schedule_id = seat.schedule_id
+          RETURNING id, user_id, schedule_id, seat_no, price, status, expires_at, payment_id,
+                    (SELECT concert_id FROM seat) AS concert_id`,
+        values: [input.scheduleId, input.seatNo, input.userId, input.holdSeconds],
+      });
+      if (rows[0]) {
+        this.seatLists?.invalidate(input.scheduleId);
+        return { kind: 'held', reservation: toRecord(rows[0]) };
+      }
       const exists = await this.prisma.seat.count({ where: { scheduleId: input.scheduleId, seatNo: input.seatNo } });
       return exists ? { kind: 'unavailable' } : { kind: 'seat-not-found' };
     } catch (error) {
@@ -67,20 +90,40 @@ export class PrismaReservationStore implements ReservationStore {
   }
 
   async findById(id: string): Promise<ReservationRecord | undefined> {
-    const rows = await this.prisma.$queryRaw<Row[]>`
-      SELECT r.id, r.user_id, s.concert_id, r.schedule_id, r.seat_no, r.price, r.status, r.expires_at, r.payment_id
-        FROM reservations r JOIN schedules s ON s.id = r.schedule_id WHERE r.id = ${id}::uuid`;
+    const { rows } = await this.sql.query<Row>({ name: 'reservation-by-id', text: `${RESERVATION_OF} WHERE r.id = $1::uuid`, values: [id] });
     return rows[0] ? toRecord(rows[0]) : undefined;
   }
 
   async confirm(id: string, paymentId: string): Promise<ConfirmOutcome> {
-    const confirmed = await this.transition(id, (tx) => tx.$queryRaw<{ schedule_id: string; seat_no: number }[]>`
-      UPDATE reservations SET status = 'CONFIRMED', payment_id = ${paymentId}::uuid, confirmed_at = now(), updated_at = now()
-       WHERE id = ${id}::uuid AND status = 'HELD' AND expires_at > now()
-      RETURNING schedule_id, seat_no`, 'RESERVED');
-    const reservation = await this.findById(id);
-    if (!reservation) return { kind: 'not-found' };
-    if (confirmed) return { kind: 'confirmed', reservation };
+    // One statement: confirm the hold if it is still HELD and unexpired, reserve its seat, and read the
+    // reservation as it now stands (the outer SELECT sees the row as it was, hence the CASEs). The row
+    // lock of the UPDATE serialises it against a concurrent expiry, as a transaction would.
+    const { rows } = await this.sql.query<Row & { confirmed: boolean }>({
+      name: 'reservation-confirm',
+      text: `
+        WITH confirmed AS (
+          UPDATE reservations SET status = 'CONFIRMED', payment_id = $2::uuid, confirmed_at = now(), updated_at = now()
+           WHERE id = $1::uuid AND status = 'HELD' AND expires_at > now()
+          RETURNING id, schedule_id, seat_no
+        ), reserved AS (
+          UPDATE seats se SET status = 'RESERVED', updated_at = now() FROM confirmed c
+           WHERE se.schedule_id = c.schedule_id AND se.seat_no = c.seat_no
+        )
+        SELECT r.id, r.user_id, s.concert_id, r.schedule_id, r.seat_no, r.price, r.expires_at,
+               CASE WHEN c.id IS NULL THEN r.status::text ELSE 'CONFIRMED' END AS status,
+               CASE WHEN c.id IS NULL THEN r.payment_id ELSE $2::uuid END AS payment_id,
+               c.id IS NOT NULL AS confirmed
+          FROM reservations r JOIN schedules s ON s.id = r.schedule_id LEFT JOIN confirmed c ON c.id = r.id
+         WHERE r.id = $1::uuid`,
+      values: [id, paymentId],
+    });
+    const row = rows[0];
+    if (!row) return { kind: 'not-found' };
+    const reservation = toRecord(row);
+    if (row.confirmed) {
+      this.seatLists?.invalidate(reservation.scheduleId);
+      return { kind: 'confirmed', reservation };
+    }
     if (reservation.status === 'CONFIRMED') {
       return { kind: reservation.paymentId === paymentId ? 'already-confirmed' : 'paid-by-other', reservation };
     }
@@ -110,7 +153,9 @@ export class PrismaReservationStore implements ReservationStore {
         RETURNING 1
       )
       SELECT (SELECT count(*) FROM expired) AS expired, (SELECT count(*) FROM freed) AS freed`;
-    return Number(rows[0]?.expired ?? 0);
+    const expired = Number(rows[0]?.expired ?? 0);
+    if (expired > 0) this.seatLists?.invalidate();
+    return expired;
   }
 
   async release(id: string): Promise<ReleaseOutcome> {
@@ -140,7 +185,11 @@ export class PrismaReservationStore implements ReservationStore {
       await tx.$executeRaw`
         UPDATE seats SET status = ${seatStatus}::"SeatStatus", updated_at = now()
          WHERE schedule_id = ${scheduleId}::uuid AND seat_no = ${seatNo}`;
+      return scheduleId;
+    }, TX_OPTIONS).then((scheduleId) => {
+      if (scheduleId === false) return false;
+      this.seatLists?.invalidate(scheduleId);
       return true;
-    }, TX_OPTIONS);
+    });
   }
 }

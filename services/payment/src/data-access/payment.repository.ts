@@ -1,75 +1,120 @@
 import { KafkaHeaders, Topics, type PaymentCompletedV1 } from '@ticketing/contracts';
+import { sqlPoolOf, type SqlPool } from '@ticketing/service-kit';
 import type { BalanceSnapshot } from '../domain/balance';
 import type { Failure, PaymentRecord, PaymentRef, PaymentStore, StartAttempt, StoredResponse } from '../domain/payment';
-import type { Payment, PrismaClient } from './generated/prisma/client';
-import { isUniqueViolation, StaleVersion, TX_OPTIONS } from './transaction-options';
+import type { PrismaClient } from './generated/prisma/client';
+import { isUniqueViolation, TX_OPTIONS } from './transaction-options';
 
-const toRecord = (row: Payment): PaymentRecord => ({
+/** A payments row as the statements below return it. */
+type PaymentRow = {
+  id: string;
+  reservation_id: string;
+  user_id: string;
+  amount: number;
+  status: PaymentRecord['status'];
+  idempotency_key: string | null;
+  correlation_id: string | null;
+  response_status: number | null;
+  response_body: unknown;
+};
+const PAYMENT_COLUMNS = 'id, reservation_id, user_id, amount, status, idempotency_key, correlation_id, response_status, response_body';
+
+const fromRow = (row: PaymentRow): PaymentRecord => ({
   id: row.id,
-  reservationId: row.reservationId,
-  userId: row.userId,
+  reservationId: row.reservation_id,
+  userId: row.user_id,
   amount: row.amount,
   status: row.status,
-  idempotencyKey: row.idempotencyKey,
-  correlationId: row.correlationId,
-  response: row.responseStatus === null ? null : { status: row.responseStatus, body: row.responseBody },
+  idempotencyKey: row.idempotency_key,
+  correlationId: row.correlation_id,
+  response: row.response_status === null ? null : { status: row.response_status, body: row.response_body },
 });
 
-/** Payments, their ledger rows and the outbox in payment's schema; each saga step is one transaction. */
+/**
+ * Payments, their ledger rows and the outbox in payment's schema. Each saga step is one SQL statement
+ * (one implicit transaction, one round trip) sent straight through the pg pool under Prisma; the rare
+ * paths (refund, recovery) keep Prisma's interactive transactions.
+ */
 export class PrismaPaymentStore implements PaymentStore {
-  constructor(private readonly prisma: PrismaClient) {}
+  private readonly sql: SqlPool;
+
+  constructor(private readonly prisma: PrismaClient) {
+    this.sql = sqlPoolOf(prisma);
+  }
 
   async findById(id: string): Promise<PaymentRecord | undefined> {
-    const row = await this.prisma.payment.findUnique({ where: { id } });
-    return row ? toRecord(row) : undefined;
+    const { rows } = await this.sql.query<PaymentRow>({ name: 'payment-by-id', text: `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE id = $1`, values: [id] });
+    return rows[0] ? fromRow(rows[0]) : undefined;
   }
 
   async findByKey(userId: string, idempotencyKey: string): Promise<PaymentRecord | undefined> {
-    const row = await this.prisma.payment.findUnique({ where: { userId_idempotencyKey: { userId, idempotencyKey } } });
-    return row ? toRecord(row) : undefined;
+    const { rows } = await this.sql.query<PaymentRow>({
+      name: 'payment-by-key',
+      text: `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE user_id = $1 AND idempotency_key = $2`,
+      values: [userId, idempotencyKey],
+    });
+    return rows[0] ? fromRow(rows[0]) : undefined;
   }
 
   async start(payment: PaymentRef & { idempotencyKey: string | null }, seen: BalanceSnapshot): Promise<StartAttempt> {
     try {
-      return await this.prisma.$transaction(async (tx) => {
-        // Insert first: concurrent payers of one reservation queue on its unique index entry, and all
-        // but the first fail here (23505) before touching the balance row.
-        await tx.payment.create({ data: payment });
-        // Ledger before balance: the balance row stays locked only from its UPDATE to COMMIT.
-        await tx.ledgerEntry.create({ data: { userId: payment.userId, type: 'PAYMENT', amount: payment.amount, paymentId: payment.id } });
-        const { count } = await tx.balance.updateMany({
-          where: { userId: payment.userId, version: seen.version },
-          data: { amount: { decrement: payment.amount }, version: { increment: 1 } },
-        });
-        if (count === 0) throw new StaleVersion();
-        return { kind: 'started' } as const;
-      }, TX_OPTIONS);
+      // One statement: the deduction only if the version is the one read (optimistic), and the PENDING
+      // payment and its ledger row only if the deduction happened. A second payer of the reservation
+      // fails on its unique index (23505), which undoes the whole statement, deduction included.
+      const { rows } = await this.sql.query<{ started: number }>({
+        name: 'payment-start',
+        text: `
+          WITH deducted AS (
+            UPDATE balances SET amount = amount - $4, version = version + 1, updated_at = now()
+             WHERE user_id = $3 AND version = $7
+            RETURNING user_id
+          ), payment AS (
+            INSERT INTO payments (id, reservation_id, user_id, amount, idempotency_key, correlation_id, updated_at)
+            SELECT $1, $2, $3, $4, $5, $6, now() FROM deducted
+            RETURNING id
+          ), ledger AS (
+            INSERT INTO ledger_entries (id, user_id, type, amount, payment_id)
+            SELECT gen_random_uuid(), $3, 'PAYMENT', $4, id FROM payment
+            RETURNING 1
+          )
+          SELECT count(*)::int AS started FROM ledger`,
+        values: [payment.id, payment.reservationId, payment.userId, payment.amount, payment.idempotencyKey, payment.correlationId, seen.version],
+      });
+      return rows[0]?.started === 1 ? { kind: 'started' } : { kind: 'stale' };
     } catch (error) {
-      if (error instanceof StaleVersion) return { kind: 'stale' };
       if (isUniqueViolation(error)) return { kind: 'duplicate' };
       throw error;
     }
   }
 
   async complete(payment: PaymentRef, event: PaymentCompletedV1, response: StoredResponse): Promise<boolean> {
-    return this.prisma.$transaction(async (tx) => {
-      const { count } = await tx.payment.updateMany({
-        where: { id: payment.id, status: 'PENDING' },
-        data: { status: 'COMPLETED', completedAt: new Date(event.occurredAt), responseStatus: response.status, responseBody: response.body as object },
-      });
-      if (count === 0) return false;
-      // Same transaction: a payment is never COMPLETED without its event waiting to be relayed.
-      await tx.outboxEvent.create({
-        data: {
-          id: event.eventId,
-          topic: Topics.PaymentCompleted,
-          key: event.reservationId,
-          payload: event,
-          headers: payment.correlationId ? { [KafkaHeaders.CorrelationId]: payment.correlationId } : {},
-        },
-      });
-      return true;
-    }, TX_OPTIONS);
+    // One statement: a payment is never COMPLETED without its event waiting in the outbox to be relayed.
+    const { rows } = await this.sql.query<{ completed: number }>({
+      name: 'payment-complete',
+      text: `
+        WITH completed AS (
+          UPDATE payments SET status = 'COMPLETED', completed_at = $2, response_status = $3, response_body = $4::jsonb, updated_at = now()
+           WHERE id = $1 AND status = 'PENDING'
+          RETURNING id
+        ), outbox AS (
+          INSERT INTO outbox_events (id, topic, key, payload, headers)
+          SELECT $5, $6, $7, $8::jsonb, $9::jsonb FROM completed
+          RETURNING 1
+        )
+        SELECT count(*)::int AS completed FROM outbox`,
+      values: [
+        payment.id,
+        new Date(event.occurredAt),
+        response.status,
+        JSON.stringify(response.body),
+        event.eventId,
+        Topics.PaymentCompleted,
+        event.reservationId,
+        JSON.stringify(event),
+        JSON.stringify(payment.correlationId ? { [KafkaHeaders.CorrelationId]: payment.correlationId } : {}),
+      ],
+    });
+    return rows[0]?.completed === 1;
   }
 
   async refund(payment: PaymentRef, failure: Failure, response: StoredResponse): Promise<boolean> {
@@ -101,7 +146,7 @@ export class PrismaPaymentStore implements PaymentStore {
        WHERE p.id = due.id
       RETURNING p.id`;
     if (claimed.length === 0) return [];
-    const rows = await this.prisma.payment.findMany({ where: { id: { in: claimed.map((c) => c.id) } }, orderBy: { createdAt: 'asc' } });
-    return rows.map(toRecord);
+    const { rows } = await this.sql.query<PaymentRow>(`SELECT ${PAYMENT_COLUMNS} FROM payments WHERE id = ANY($1::uuid[]) ORDER BY created_at`, [claimed.map((c) => c.id)]);
+    return rows.map(fromRow);
   }
 }

@@ -1,5 +1,5 @@
 import express, { type Router } from 'express';
-import { ConcertIdParams, ScheduleIdParams, SeatListQuery, type ConcertSummary, type ScheduleSummary, type Seat } from '@ticketing/contracts';
+import { ConcertIdParams, ScheduleIdParams, SeatListQuery, type ConcertSummary, type ScheduleSummary } from '@ticketing/contracts';
 import { AppError, parseInput } from '@ticketing/service-kit';
 import type { PrismaCatalogueReader } from '../../data-access/catalogue.repository';
 
@@ -22,9 +22,9 @@ export function catalogueRoutes(catalogue: PrismaCatalogueReader): Router {
   router.get('/schedules/:scheduleId/seats', async (req, res) => {
     const { scheduleId } = parseInput(ScheduleIdParams, req.params, 'VALIDATION.INVALID_PARAMS');
     const { status } = parseInput(SeatListQuery, req.query, 'VALIDATION.INVALID_QUERY');
-    const seats = await catalogue.listSeats(scheduleId, status);
-    if (!seats) throw new AppError('BOOKING.SCHEDULE_NOT_FOUND', `No schedule ${scheduleId}`);
-    res.json(seats.map((s): Seat => ({ seatNo: s.seatNo, price: s.price, status: s.status })));
+    const seats = await catalogue.seatListJson(scheduleId, status);
+    if (seats === undefined) throw new AppError('BOOKING.SCHEDULE_NOT_FOUND', `No schedule ${scheduleId}`);
+    res.type('application/json').send(seats);
   });
 
   return router;
