@@ -10,8 +10,8 @@ export const configSchema = baseEnvSchema(8081)
     HOLD_TTL_SECONDS: env.int(300, 1),
     /** How often the sweeper releases holds whose expiry job was lost (e.g. across a restart). */
     HOLD_SWEEP_INTERVAL_MS: env.int(5_000, 100),
-    /** How long a seat list may be served from memory (0 turns the cache off); this process's own seat changes drop it at once. */
-    SEAT_LIST_CACHE_MS: env.int(1_000, 0),
+    /** How long catalogue answers (concerts, schedules, seat lists) may be served from memory (0: off); this process's own seat changes drop a seat list at once. */
+    CATALOGUE_CACHE_MS: env.int(1_000, 0),
     /** Prefix of booking's BullMQ keys in Redis, so tests and several deployments never collide. */
     JOBS_PREFIX: env.string('booking'),
   })

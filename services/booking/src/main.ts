@@ -6,7 +6,7 @@ import { PrismaCatalogueReader } from './data-access/catalogue.repository';
 import { PrismaClient } from './data-access/generated/prisma/client';
 import { BullHoldExpiryScheduler, bullConnection } from './data-access/hold-expiry.queue';
 import { PrismaReservationStore } from './data-access/reservation.repository';
-import { SeatListCache } from './data-access/seat-list.cache';
+import { CatalogueCache } from './data-access/catalogue.cache';
 import { ReservationService } from './domain/reservation.service';
 import { startHoldExpiryWorker, startHoldSweeper } from './entry-points/jobs/hold-expiry.jobs';
 
@@ -16,8 +16,8 @@ void runService('booking', loadConfig, async (runtime) => {
   const redis = openRedis(runtime, config.REDIS_URL);
   const metrics = createMetricsRegistry('booking');
   const bookingMetrics = createBookingMetrics(metrics);
-  const seatLists = new SeatListCache(config.SEAT_LIST_CACHE_MS);
-  const store = new PrismaReservationStore(postgres.prisma, seatLists);
+  const cache = new CatalogueCache(config.CATALOGUE_CACHE_MS);
+  const store = new PrismaReservationStore(postgres.prisma, cache);
 
   const bull = bullConnection(config.REDIS_URL);
   shutdown.add('bullmq-connection', () => closeRedis(bull));
@@ -33,7 +33,7 @@ void runService('booking', loadConfig, async (runtime) => {
     metrics,
     readiness: [postgres.readiness, redis.readiness],
     internalToken: config.INTERNAL_TOKEN,
-    catalogue: new PrismaCatalogueReader(postgres.prisma, seatLists),
+    catalogue: new PrismaCatalogueReader(postgres.prisma, cache),
     reservations,
     bookingMetrics,
   });

@@ -2,14 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startBooking, type BookingFixture } from './support/booking-fixture';
 
 /*
- * The seat list is served from a cache for a moment (SEAT_LIST_CACHE_MS); a change this process makes
+ * The seat list is served from a cache for a moment (CATALOGUE_CACHE_MS); a change this process makes
  * to a seat drops its schedule's lists at once. A long TTL here: whatever the test sees fresh was
  * invalidated, not expired.
  */
 describe('GET /schedules/:scheduleId/seats with the seat-list cache', () => {
   let booking: BookingFixture;
   beforeAll(async () => {
-    booking = await startBooking({ seats: 20, seatListCacheMs: 600_000 });
+    booking = await startBooking({ seats: 20, catalogueCacheMs: 600_000 });
   });
   afterAll(() => booking.close());
 

@@ -1,7 +1,7 @@
-import type { Seat } from '@ticketing/contracts';
+import type { ConcertSummary, ScheduleSummary, Seat } from '@ticketing/contracts';
 import { sqlPoolOf, type SqlPool } from '@ticketing/service-kit';
 import type { PrismaClient } from './generated/prisma/client';
-import { SeatListCache } from './seat-list.cache';
+import { CatalogueCache } from './catalogue.cache';
 import { seatPrice, type buildCatalogue } from '../domain/demo-catalogue';
 
 const SCHEDULES_PER_BATCH = 50;
@@ -36,30 +36,48 @@ export async function insertCatalogue(
 export class PrismaCatalogueReader {
   private readonly sql: SqlPool;
 
-  /** `seatLists`: where serialised seat lists are kept for a moment (see SeatListCache). */
+  /** `cache`: where serialised answers are kept for a moment (see CatalogueCache). */
   constructor(
     private readonly prisma: PrismaClient,
-    private readonly seatLists: SeatListCache = new SeatListCache(0),
+    private readonly cache: CatalogueCache = new CatalogueCache(0),
   ) {
     this.sql = sqlPoolOf(prisma);
   }
 
-  listConcerts() {
-    return this.prisma.concert.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], select: { id: true, title: true, artist: true, venue: true } });
+  /** The concert list as the API's JSON (one statement, cached while fresh). */
+  async concertsJson(): Promise<string> {
+    const cached = this.cache.get('concerts', undefined);
+    if (cached !== undefined) return cached;
+    const { rows } = await this.sql.query<ConcertSummary>({
+      name: 'concert-list',
+      text: `SELECT id AS "concertId", title, artist, venue FROM concerts ORDER BY created_at, id`,
+    });
+    const json = JSON.stringify(rows);
+    this.cache.set('concerts', undefined, json);
+    return json;
   }
 
-  /** Schedules of a concert with their available-seat counts; undefined when the concert does not exist. */
-  async listSchedules(concertId: string): Promise<{ id: string; startsAt: Date; availableSeats: number }[] | undefined> {
-    const [concert, rows] = await Promise.all([
-      this.prisma.concert.findUnique({ where: { id: concertId }, select: { id: true } }),
-      this.prisma.$queryRaw<{ id: string; starts_at: Date; available: number }[]>`
-        SELECT sc.id, sc.starts_at, (count(se.seat_no) FILTER (WHERE se.status = 'AVAILABLE'))::int AS available
-          FROM schedules sc LEFT JOIN seats se ON se.schedule_id = sc.id
-         WHERE sc.concert_id = ${concertId}::uuid
-         GROUP BY sc.id, sc.starts_at
-         ORDER BY sc.starts_at, sc.id`,
-    ]);
-    return concert ? rows.map((row) => ({ id: row.id, startsAt: row.starts_at, availableSeats: row.available })) : undefined;
+  /**
+   * A concert's schedules with their available-seat counts as the API's JSON; undefined when the concert
+   * does not exist (the LEFT JOIN keeps a row for a concert without schedules). Counts may lag by the TTL.
+   */
+  async schedulesJson(concertId: string): Promise<string | undefined> {
+    const cached = this.cache.get(`concert/${concertId}`, undefined);
+    if (cached !== undefined) return cached;
+    const { rows } = await this.sql.query<{ scheduleId: string | null; startsAt: Date; availableSeats: number }>({
+      name: 'schedule-list',
+      text: `SELECT sc.id AS "scheduleId", sc.starts_at AS "startsAt",
+                    (count(se.seat_no) FILTER (WHERE se.status = 'AVAILABLE'))::int AS "availableSeats"
+               FROM concerts c LEFT JOIN schedules sc ON sc.concert_id = c.id LEFT JOIN seats se ON se.schedule_id = sc.id
+              WHERE c.id = $1::uuid
+              GROUP BY sc.id, sc.starts_at
+              ORDER BY sc.starts_at, sc.id`,
+      values: [concertId],
+    });
+    if (rows.length === 0) return undefined;
+    const json = JSON.stringify(rows[0]!.scheduleId === null ? [] : rows.map((r): ScheduleSummary => ({ scheduleId: r.scheduleId!, startsAt: r.startsAt.toISOString(), availableSeats: r.availableSeats })));
+    this.cache.set(`concert/${concertId}`, undefined, json);
+    return json;
   }
 
   /**
@@ -68,7 +86,7 @@ export class PrismaCatalogueReader {
    * without matching seats), served from the cache while it is fresh.
    */
   async seatListJson(scheduleId: string, status?: 'AVAILABLE' | 'HELD' | 'RESERVED'): Promise<string | undefined> {
-    const cached = this.seatLists.get(scheduleId, status);
+    const cached = this.cache.get(scheduleId, status);
     if (cached !== undefined) return cached;
     const { rows } = await this.sql.query<Seat | { seatNo: null }>({
       name: 'seat-list',
@@ -80,7 +98,7 @@ export class PrismaCatalogueReader {
     });
     if (rows.length === 0) return undefined;
     const json = JSON.stringify(rows[0]!.seatNo === null ? [] : rows);
-    this.seatLists.set(scheduleId, status, json);
+    this.cache.set(scheduleId, status, json);
     return json;
   }
 }

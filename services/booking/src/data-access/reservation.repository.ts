@@ -1,6 +1,6 @@
 import { postgresErrorCode, sqlPoolOf, type SqlPool } from '@ticketing/service-kit';
 import type { PrismaClient } from './generated/prisma/client';
-import type { SeatListCache } from './seat-list.cache';
+import type { CatalogueCache } from './catalogue.cache';
 import type { ConfirmOutcome, HoldOutcome, ReleaseOutcome, ReservationRecord, ReservationStore } from '../domain/reservation';
 
 type Row = {
@@ -43,10 +43,10 @@ const RESERVATION_OF = `SELECT r.id, r.user_id, s.concert_id, r.schedule_id, r.s
 export class PrismaReservationStore implements ReservationStore {
   private readonly sql: SqlPool;
 
-  /** `seatLists`: dropped for a schedule whenever this store changes one of its seats. */
+  /** `cache`: dropped for a schedule whenever this store changes one of its seats. */
   constructor(
     private readonly prisma: PrismaClient,
-    private readonly seatLists?: SeatListCache,
+    private readonly cache?: CatalogueCache,
   ) {
     this.sql = sqlPoolOf(prisma);
   }
@@ -78,7 +78,7 @@ export class PrismaReservationStore implements ReservationStore {
         values: [input.scheduleId, input.seatNo, input.userId, input.holdSeconds],
       });
       if (rows[0]) {
-        this.seatLists?.invalidate(input.scheduleId);
+        this.cache?.invalidate(input.scheduleId);
         return { kind: 'held', reservation: toRecord(rows[0]) };
       }
       const exists = await this.prisma.seat.count({ where: { scheduleId: input.scheduleId, seatNo: input.seatNo } });
@@ -121,7 +121,7 @@ export class PrismaReservationStore implements ReservationStore {
     if (!row) return { kind: 'not-found' };
     const reservation = toRecord(row);
     if (row.confirmed) {
-      this.seatLists?.invalidate(reservation.scheduleId);
+      this.cache?.invalidate(reservation.scheduleId);
       return { kind: 'confirmed', reservation };
     }
     if (reservation.status === 'CONFIRMED') {
@@ -154,7 +154,7 @@ export class PrismaReservationStore implements ReservationStore {
       )
       SELECT (SELECT count(*) FROM expired) AS expired, (SELECT count(*) FROM freed) AS freed`;
     const expired = Number(rows[0]?.expired ?? 0);
-    if (expired > 0) this.seatLists?.invalidate();
+    if (expired > 0) this.cache?.invalidate();
     return expired;
   }
 
@@ -188,7 +188,7 @@ export class PrismaReservationStore implements ReservationStore {
       return scheduleId;
     }, TX_OPTIONS).then((scheduleId) => {
       if (scheduleId === false) return false;
-      this.seatLists?.invalidate(scheduleId);
+      this.cache?.invalidate(scheduleId);
       return true;
     });
   }

@@ -8,7 +8,7 @@ import { insertCatalogue, PrismaCatalogueReader } from '../../src/data-access/ca
 import { PrismaClient } from '../../src/data-access/generated/prisma/client';
 import { BullHoldExpiryScheduler, bullConnection } from '../../src/data-access/hold-expiry.queue';
 import { PrismaReservationStore } from '../../src/data-access/reservation.repository';
-import { SeatListCache } from '../../src/data-access/seat-list.cache';
+import { CatalogueCache } from '../../src/data-access/catalogue.cache';
 import { buildCatalogue } from '../../src/domain/demo-catalogue';
 import { ReservationService } from '../../src/domain/reservation.service';
 import { startHoldExpiryWorker } from '../../src/entry-points/jobs/hold-expiry.jobs';
@@ -31,7 +31,7 @@ export interface BookingFixture {
  * Booking's real app, store, BullMQ expiry queue and worker, on a throwaway schema with a small
  * catalogue and a BullMQ prefix of its own. `holdSeconds` is short in tests that watch holds expire.
  */
-export async function startBooking(options: { holdSeconds?: number; seats?: number; worker?: boolean; seatListCacheMs?: number } = {}): Promise<BookingFixture> {
+export async function startBooking(options: { holdSeconds?: number; seats?: number; worker?: boolean; catalogueCacheMs?: number } = {}): Promise<BookingFixture> {
   const schema: TestSchema = await createTestSchema(join(__dirname, '../..'), 'booking');
   const prisma = createPrismaClient(PrismaClient, { databaseUrl: schema.databaseUrl, schema: schema.schema, poolSize: 10 });
   const catalogue = buildCatalogue({ concerts: 2, schedulesPerConcert: 2, seatsPerSchedule: options.seats ?? 100 }, new Date('2027-03-01T19:00:00Z'));
@@ -41,8 +41,8 @@ export async function startBooking(options: { holdSeconds?: number; seats?: numb
   const metrics = createMetricsRegistry('booking');
   const bookingMetrics = createBookingMetrics(metrics);
   // As main.ts wires it; off (0 ms) unless a test is about it, so every read sees the database.
-  const seatLists = new SeatListCache(options.seatListCacheMs ?? 0);
-  const store = new PrismaReservationStore(prisma, seatLists);
+  const cache = new CatalogueCache(options.catalogueCacheMs ?? 0);
+  const store = new PrismaReservationStore(prisma, cache);
   const prefix = `test-booking-${randomUUID()}`;
   const bull = bullConnection(REDIS_URL);
   const scheduler = new BullHoldExpiryScheduler(bull, prefix);
@@ -53,7 +53,7 @@ export async function startBooking(options: { holdSeconds?: number; seats?: numb
     metrics,
     readiness: [],
     internalToken: INTERNAL_TOKEN,
-    catalogue: new PrismaCatalogueReader(prisma, seatLists),
+    catalogue: new PrismaCatalogueReader(prisma, cache),
     reservations,
     bookingMetrics,
   });

@@ -1,22 +1,21 @@
 import express, { type Router } from 'express';
-import { ConcertIdParams, ScheduleIdParams, SeatListQuery, type ConcertSummary, type ScheduleSummary } from '@ticketing/contracts';
+import { ConcertIdParams, ScheduleIdParams, SeatListQuery } from '@ticketing/contracts';
 import { AppError, parseInput } from '@ticketing/service-kit';
 import type { PrismaCatalogueReader } from '../../data-access/catalogue.repository';
 
-/** `GET /concerts`, `GET /concerts/:concertId/schedules`, `GET /schedules/:scheduleId/seats`. */
+/** `GET /concerts`, `GET /concerts/:concertId/schedules`, `GET /schedules/:scheduleId/seats`: JSON straight from the reader. */
 export function catalogueRoutes(catalogue: PrismaCatalogueReader): Router {
   const router = express.Router();
 
   router.get('/concerts', async (_req, res) => {
-    const concerts = await catalogue.listConcerts();
-    res.json(concerts.map((c): ConcertSummary => ({ concertId: c.id, title: c.title, artist: c.artist, venue: c.venue })));
+    res.type('application/json').send(await catalogue.concertsJson());
   });
 
   router.get('/concerts/:concertId/schedules', async (req, res) => {
     const { concertId } = parseInput(ConcertIdParams, req.params, 'VALIDATION.INVALID_PARAMS');
-    const schedules = await catalogue.listSchedules(concertId);
-    if (!schedules) throw new AppError('BOOKING.CONCERT_NOT_FOUND', `No concert ${concertId}`);
-    res.json(schedules.map((s): ScheduleSummary => ({ scheduleId: s.id, startsAt: s.startsAt.toISOString(), availableSeats: s.availableSeats })));
+    const schedules = await catalogue.schedulesJson(concertId);
+    if (schedules === undefined) throw new AppError('BOOKING.CONCERT_NOT_FOUND', `No concert ${concertId}`);
+    res.type('application/json').send(schedules);
   });
 
   router.get('/schedules/:scheduleId/seats', async (req, res) => {
