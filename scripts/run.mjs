@@ -225,7 +225,11 @@ async function load(allArgs) {
  * `npm run bench:<name>`: a benchmark on the test infrastructure (its own database, Redis and Kafka,
  * created and migrated here, so a fresh clone can run it before `npm test` ever did).
  */
-const BENCHES = { queue: 'services/queue-gateway/bench/queue.bench.ts', booking: 'services/booking/bench/booking.bench.ts' };
+const BENCHES = {
+  queue: 'services/queue-gateway/bench/queue.bench.ts',
+  waiters: 'services/queue-gateway/bench/waiters.bench.ts',
+  booking: 'services/booking/bench/booking.bench.ts',
+};
 
 async function bench([name, ...args]) {
   if (!BENCHES[name]) throw new Error(`usage: bench ${Object.keys(BENCHES).join('|')}`);

@@ -11,6 +11,9 @@ export interface RunningServer {
   close: () => Promise<void>;
 }
 
+/** Pending connections the kernel may queue before the server accepts them. */
+const LISTEN_BACKLOG = 4_096;
+
 /** Starts listening; resolves once the port is bound (port 0 picks a free one, as tests do). */
 export function listen(app: Express, port: number, host: string): Promise<RunningServer> {
   // Both of Node's own bad-request answers (the parser's, and a missing Host) have empty bodies: Host
@@ -21,7 +24,10 @@ export function listen(app: Express, port: number, host: string): Promise<Runnin
   server.keepAliveTimeout = 65_000;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    // A rush opens thousands of connections within a second; Node's default backlog (511) made the
+    // kernel drop SYNs (ListenDrops), which clients see as connects stalling for seconds. The kernel caps
+    // it at net.core.somaxconn.
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', reject);
       const bound = (server.address() as AddressInfo).port;
       let closing: Promise<void> | undefined;
