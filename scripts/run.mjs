@@ -7,12 +7,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** The services' ports are PORT_BASE (8080) + 0…3, so a second copy of the system can run beside the first. */
+const PORT_BASE = Number(process.env.PORT_BASE ?? 8080);
 const SERVICES = [
-  { name: 'queue-gateway', port: 8080, schema: 'queue_gateway' },
-  { name: 'booking', port: 8081, schema: 'booking' },
-  { name: 'payment', port: 8082, schema: 'payment' },
-  { name: 'dataplatform-sink', port: 8083, schema: 'dataplatform_sink' },
+  { name: 'queue-gateway', port: PORT_BASE, schema: 'queue_gateway' },
+  { name: 'booking', port: PORT_BASE + 1, schema: 'booking' },
+  { name: 'payment', port: PORT_BASE + 2, schema: 'payment' },
+  { name: 'dataplatform-sink', port: PORT_BASE + 3, schema: 'dataplatform_sink' },
 ];
+const urlOf = (name) => `http://127.0.0.1:${SERVICES.find((s) => s.name === name).port}`;
 const baseEnv = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' };
 const log = (msg) => process.stderr.write(`[run] ${msg}\n`);
 
@@ -146,7 +149,7 @@ function startServices(env, onExit = () => {}, nodeArgs = () => []) {
   const children = SERVICES.map((service) => {
     const child = spawn('node', [...nodeArgs(service), 'dist/main.js'], {
       cwd: join(root, 'services', service.name),
-      env: { ...env, PORT: String(service.port), DATABASE_SCHEMA: service.schema },
+      env: { BOOKING_URL: urlOf('booking'), PAYMENT_URL: urlOf('payment'), ...env, PORT: String(service.port), DATABASE_SCHEMA: service.schema },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     for (const stream of [child.stdout, child.stderr]) prefixLines(stream, service.name);
@@ -181,11 +184,11 @@ async function start() {
     };
     process.on('SIGINT', () => shutdown('SIGINT'));
     process.on('SIGTERM', () => shutdown('SIGTERM'));
-    log(`gateway http://127.0.0.1:8080 · booking :8081 · payment :8082 · sink :8083 — Ctrl-C stops everything this command started`);
+    log(`gateway ${urlOf('queue-gateway')} · booking ${urlOf('booking')} · payment ${urlOf('payment')} · sink ${urlOf('dataplatform-sink')} — Ctrl-C stops everything this command started`);
   }));
 }
 
-const GATEWAY = 'http://127.0.0.1:8080';
+const GATEWAY = urlOf('queue-gateway');
 const isReady = (url) => fetch(`${url}/health/ready`).then((res) => res.ok, () => false);
 
 /**
@@ -198,7 +201,8 @@ async function load(allArgs) {
   const profile = allArgs.includes('--profile');
   const args = allArgs.filter((arg) => arg !== '--profile');
   prepare();
-  const runLoadCli = (env) => spawnSync('node', [join(root, 'packages/loadtest/dist/cli.js'), ...args], { cwd: root, env, stdio: 'inherit' }).status ?? 1;
+  const runLoadCli = (env) =>
+    spawnSync('node', [join(root, 'packages/loadtest/dist/cli.js'), ...args], { cwd: root, env: { LOAD_TARGET: GATEWAY, ...env }, stdio: 'inherit' }).status ?? 1;
   if (await isReady(GATEWAY)) {
     log(`using the system already running at ${GATEWAY}${profile ? ' (--profile needs the run to start the services: ignored)' : ''}`);
     return withInfra({}, (env) => runLoadCli(env));

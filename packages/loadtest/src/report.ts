@@ -23,6 +23,8 @@ export interface LoadReport {
     payments: number;
     /** Payments answered 503 (being settled) and asked about again with the same Idempotency-Key. */
     paymentRetries: number;
+    /** Long-polls asked again after a transport failure (what a browser does); not an error, but a sign of strain. */
+    waitReconnects: number;
   };
   /** Answers that ended a journey early (`<step>.<status>.<code>`) and transport errors (`transport.<code>`). */
   errors: Record<string, number>;
@@ -86,6 +88,9 @@ export function buildReport(input: ReportInput): LoadReport {
     leftWithoutSeat: count(Metric.leftWithoutSeat),
     payments: count(Metric.paid),
     paymentRetries: count(Metric.payRetried),
+    waitReconnects: Object.entries(counters)
+      .filter(([name]) => name.startsWith(`${Metric.waitReconnected}.`))
+      .reduce((sum, [, value]) => sum + value, 0),
   };
   const scenarioSeconds = Math.max(0.001, (lastMetricAt - firstMetricAt) / 1_000);
   const auditOk = input.audit.length > 0 && input.audit.every((check) => check.ok);
@@ -149,6 +154,7 @@ export function renderMarkdown(r: LoadReport): string {
         ['gave up after collisions', f.gaveUpOnSeats],
         ['payments completed', f.payments],
         ['payment answers 503, asked again after Retry-After', f.paymentRetries],
+        ['long-polls reconnected after a reset or a hang', f.waitReconnects],
         ['sink events (completed payments stored once)', r.pipeline.sinkEvents],
         ['journeys that failed in Artillery', f.failedUsers],
       ] as const

@@ -62,7 +62,9 @@ const CHARGE_AMOUNT = 500_000;
 /** A person tries another seat after a collision, a few times, then gives up. */
 const MAX_HOLD_ATTEMPTS = env('LOAD_MAX_HOLD_ATTEMPTS', 3);
 /** Seconds one long-poll may wait for the admission (the API allows 1–60). */
-const WAIT_SECONDS = Math.min(60, env('LOAD_WAIT_SECONDS', 30));
+const WAIT_SECONDS = Math.min(60, env('LOAD_WAIT_SECONDS', 60));
+/** Times a waiting user reconnects after a dropped or hung long-poll before giving up. */
+const MAX_WAIT_RECONNECTS = env('LOAD_MAX_WAIT_RECONNECTS', 5);
 /** A user still waiting after this many long-polls gives up (reported as an error: the queue did not move). */
 const MAX_POLLS = env('LOAD_MAX_POLLS', 100);
 /** A payment answered 503 is asked about again with the same Idempotency-Key, as the API says, this many times in all. */
@@ -128,6 +130,7 @@ export function waitForAdmission(context: Context, events: Events, next: Next): 
   if (!isWaiting(context.vars)) return next();
   const target = new URL(process.env.LOAD_TARGET ?? 'http://127.0.0.1:8080');
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  let reconnects = 0;
   const done = () => {
     agent.destroy();
     next();
@@ -150,10 +153,17 @@ export function waitForAdmission(context: Context, events: Events, next: Next): 
         });
       },
     );
-    req.on('timeout', () => req.destroy(new Error('ETIMEDOUT')));
+    req.on('timeout', () => req.destroy(Object.assign(new Error('ETIMEDOUT'), { code: 'ETIMEDOUT' })));
     req.on('error', (error: NodeJS.ErrnoException) => {
-      events.emit('counter', `${Metric.errorPrefix}wait.${error.code ?? error.message}`, 1);
-      context.vars.stopped = `wait.${error.code ?? 'error'}`;
+      // A browser reconnects when its connection drops or hangs; so does this user, a few times, and
+      // the report counts it (Metric.waitReconnected). The place in line belongs to the token.
+      const code = error.code ?? 'error';
+      if (++reconnects <= MAX_WAIT_RECONNECTS) {
+        events.emit('counter', `${Metric.waitReconnected}.${code}`, 1);
+        return void setTimeout(ask, 1_000);
+      }
+      events.emit('counter', `${Metric.errorPrefix}wait.${code}`, 1);
+      context.vars.stopped = `wait.${code}`;
       done();
     });
     req.end();
