@@ -194,14 +194,20 @@ describe('GET /queue/tokens/me?wait=', () => {
   });
 });
 
+/** One slot, taken by `holder`; then `ahead` and `me` waiting, in that order. */
+async function meSecondInLine() {
+  const { app, admission } = await gateway(prefixes.next(), 1);
+  const holder = await issue(app, 'holder');
+  admission.admitNow();
+  await longPoll(app, holder.token);
+  await issue(app, 'ahead');
+  const me = await issue(app, 'me');
+  return { app, holder, me };
+}
+
 describe('GET /queue/tokens/me/events', () => {
   it('when waiting, then position at once; admitted when a slot frees; expired when the token ends', async () => {
-    const { app, admission } = await gateway(prefixes.next(), 1);
-    const holder = await issue(app, 'holder');
-    admission.admitNow();
-    await longPoll(app, holder.token);
-    await issue(app, 'ahead');
-    const me = await issue(app, 'me');
+    const { app, holder, me } = await meSecondInLine();
     const stream = await openEvents(app, me.token);
     expect(stream.res.status).toBe(200);
     expect(stream.res.headers.get('content-type')).toMatch(/^text\/event-stream/);
@@ -229,12 +235,7 @@ describe('GET /queue/tokens/me/events', () => {
   });
 
   it('when the client reconnects with Last-Event-ID, then it keeps its place and the ids continue', async () => {
-    const { app, admission } = await gateway(prefixes.next(), 1);
-    const holder = await issue(app, 'holder');
-    admission.admitNow();
-    await longPoll(app, holder.token);
-    await issue(app, 'ahead');
-    const me = await issue(app, 'me');
+    const { app, me } = await meSecondInLine();
     const before = await openEvents(app, me.token);
     const seen = await before.next('position');
     before.close();

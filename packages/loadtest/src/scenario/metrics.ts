@@ -22,7 +22,7 @@ export const Metric = {
   /** Long-polls of waiting users (`GET /queue/tokens/me?wait=`), each on the user's own connection, outside Artillery's pool. */
   waitRequests: 'flow.wait.requests',
   waitMs: 'flow.wait.response_time',
-  /** `flow.wait.reconnected.<code>`: a long-poll that failed in transport (reset, timeout) and was asked again. */
+  /** `flow.wait.reconnected.<code>`: a long-poll that failed in transport (reset, timeout) or got a 503, asked again. */
   waitReconnected: 'flow.wait.reconnected',
   /** `flow.error.<step>.<status>.<code>`: an answer that ended a journey early. */
   errorPrefix: 'flow.error.',

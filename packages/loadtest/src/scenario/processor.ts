@@ -147,6 +147,11 @@ export function waitForAdmission(context: Context, events: Events, next: Next): 
           events.emit('counter', Metric.waitRequests, 1);
           events.emit('histogram', Metric.waitMs, Date.now() - started);
           context.vars.polls++;
+          // "Retry shortly" (503 with Retry-After) is what the API asks a waiting client to do.
+          if (res.statusCode === 503 && ++reconnects <= MAX_WAIT_RECONNECTS) {
+            events.emit('counter', `${Metric.waitReconnected}.503`, 1);
+            return void setTimeout(ask, Math.min(10, Math.max(1, Number(res.headers['retry-after']) || 1)) * 1_000);
+          }
           afterWait({ statusCode: res.statusCode ?? 0, body, headers: res.headers }, context, events);
           if (isWaiting(context.vars)) ask();
           else done();
@@ -155,8 +160,8 @@ export function waitForAdmission(context: Context, events: Events, next: Next): 
     );
     req.on('timeout', () => req.destroy(Object.assign(new Error('ETIMEDOUT'), { code: 'ETIMEDOUT' })));
     req.on('error', (error: NodeJS.ErrnoException) => {
-      // A browser reconnects when its connection drops or hangs; so does this user, a few times, and
-      // the report counts it (Metric.waitReconnected). The place in line belongs to the token.
+      // A browser reconnects when its connection drops or hangs; so does this user, a few times (all
+      // retries together), and the report counts it (Metric.waitReconnected). The place belongs to the token.
       const code = error.code ?? 'error';
       if (++reconnects <= MAX_WAIT_RECONNECTS) {
         events.emit('counter', `${Metric.waitReconnected}.${code}`, 1);
