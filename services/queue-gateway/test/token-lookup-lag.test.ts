@@ -55,6 +55,22 @@ describe('token lookup while the breaker is open', () => {
     expect(answer).toMatchObject({ source: 'redis', view: { userId: 'just-joined', status: 'WAITING' } });
   });
 
+  it('when the copy still has a token WAITING that Redis has admitted, then a protected check gets ACTIVE from Redis, not a 403', async () => {
+    const repository = new FallbackTokenRepository(db.prisma);
+    const issued = await store.issue('just-admitted', Date.now());
+    await repository.upsertChanges([{ token: issued.token, userId: 'just-admitted', status: 'WAITING', issuedAt: issued.issuedAt, at: issued.issuedAt }]);
+    const now = Date.now();
+    await store.admit({ maxActive: 1_000, activeTtlMs: 60_000, abandonBefore: 0, now });
+    connection.emit('close');
+
+    const protectedCheck = await lookup.lookup(issued.token, Date.now(), { touch: false });
+    const statusPoll = await lookup.lookup(issued.token, Date.now(), { touch: true });
+
+    expect(protectedCheck).toMatchObject({ source: 'redis', view: { userId: 'just-admitted', status: 'ACTIVE' } });
+    // A waiting user's status poll stays on the copy during an outage: one source, no second Redis call.
+    expect(statusPoll).toMatchObject({ source: 'postgres', view: { status: 'WAITING' } });
+  });
+
   it('when neither the copy nor Redis knows the token, then it is unknown (401 for the caller)', async () => {
     const answer = await lookup.lookup('x'.repeat(43), Date.now(), { touch: false });
 

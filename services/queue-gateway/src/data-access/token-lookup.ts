@@ -115,10 +115,13 @@ export function createTokenLookup(deps: TokenLookupDependencies): BreakerTokenLo
   breaker.fallback(async (token: string, now: number, options: LookupOptions, error: unknown): Promise<LookupResult> => {
     fallbacks.inc({ reason: fallbackReason(error) });
     const record = await deps.repository.findByToken(token);
-    if (!record) {
-      // The copy lags Redis by the sync interval, so a token it does not know may simply be new (e.g.
-      // issued just before an outage, or while the open breaker has not yet noticed Redis is back):
-      // ask Redis itself once, bounded by the breaker's timeout, before refusing it with a 401.
+    // The copy lags Redis by the sync interval, so a token it does not know may simply be new (e.g.
+    // issued just before an outage, or while the open breaker has not yet noticed Redis is back), and a
+    // token it still has WAITING at a protected route was most likely just admitted (the push told its
+    // holder so at once; seen under CPU starvation, when Redis answers arrive past the breaker's
+    // timeout): ask Redis itself once, bounded by that timeout, before refusing with a 401 or a 403.
+    // Status polls of waiting users (touch) are not among them: they would hit a struggling Redis twice.
+    if (!record || (record.status === 'WAITING' && !options.touch)) {
       const live = await withTimeout(deps.store.lookup(token, now, options), deps.breaker.timeoutMs).catch(() => 'unavailable' as const);
       if (live !== 'unavailable') return { view: live, source: 'redis' };
     }
