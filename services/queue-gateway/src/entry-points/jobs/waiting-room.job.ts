@@ -1,11 +1,11 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from '@ticketing/service-kit';
-import { subscribeQueueFeed } from '../../data-access/queue-feed.subscriber';
+import { subscribeQueueFeed, type QueueFeedOptions } from '../../data-access/queue-feed.subscriber';
 import type { RedisQueueStore } from '../../data-access/queue.store';
 import { WaitingRoom } from '../../domain/waiting-room';
 
 export interface WaitingRoomOptions {
-  redis: Redis;
+  /** The service's Redis client (the feed subscribes on a duplicate of it). */
+  redis: QueueFeedOptions['redis'];
   store: Pick<RedisQueueStore, 'touch' | 'prefix'>;
   /**
    * How often the connected waiters are marked present and their states re-read (one batched call per
