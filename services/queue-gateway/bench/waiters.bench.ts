@@ -12,12 +12,15 @@ import { benchRedis, deleteUnder } from './bench-redis';
  * `npm run bench:waiters` — not a test: the "connected waiters" row of docs/PERFORMANCE.md.
  * BENCH_WAITERS (10,000) users wait on one gateway process with a long-poll each (their own connection),
  * beside a bare `http` server holding as many unanswered requests (the baseline). Printed: the server's
- * RSS per waiter (after a full GC) for both and their ratio, and how long one admission batch of
- * BENCH_BATCH (1,000) takes from the admission script's start to the last of those long-polls answered.
+ * RSS per waiter (after a full GC) for both and their ratio; how long a single admission takes to reach
+ * its waiter (20 in a row); and how long one admission batch of BENCH_BATCH (1,000) takes from the
+ * admission script's start to the last of those long-polls answered.
  */
 const WAITERS = Number(process.env.BENCH_WAITERS ?? 10_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 1_000);
 const OPEN_AT_ONCE = 500;
+/** Single admissions measured one by one before the batch. */
+const SINGLES = 20;
 
 interface Child {
   url: URL;
@@ -74,6 +77,8 @@ async function untilWaiters(child: Child, n: number): Promise<{ rss: number; wai
   throw new Error(`only ${(await child.stats()).waiters} of ${n} waiters connected`);
 }
 
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+
 async function main(): Promise<void> {
   const redisServer = await benchRedis();
   const redis = new Redis(redisServer.url);
@@ -89,6 +94,7 @@ async function main(): Promise<void> {
 
     const perWaiter: Record<string, number> = {};
     let fanOutMs = 0;
+    const singleMs: number[] = [];
     for (const kind of ['bare', 'gateway'] as const) {
       const child = await startChild(kind, { REDIS_URL: redisServer.url, BENCH_PREFIX: prefix });
       const before = await child.stats();
@@ -101,11 +107,18 @@ async function main(): Promise<void> {
       const held = kind === 'bare' ? await (async () => { await sleep(2_000); return child.stats(); })() : await untilWaiters(child, WAITERS);
       perWaiter[kind] = (held.rss - before.rss) / WAITERS;
       if (kind === 'gateway') {
+        // One slot at a time first: how long a single freed slot takes to reach its waiter.
+        for (let slot = 1; slot <= SINGLES; slot++) {
+          const started = performance.now();
+          await store.admit({ maxActive: slot, activeTtlMs: 300_000, abandonBefore: 0, now: Date.now() });
+          while (admitted < slot && performance.now() - started < 10_000) await sleep(0);
+          singleMs.push(lastAnswerAt - started);
+        }
         const started = performance.now();
-        await store.admit({ maxActive: BATCH, activeTtlMs: 300_000, abandonBefore: 0, now: Date.now() });
-        while (admitted < BATCH && performance.now() - started < 30_000) await sleep(1);
+        await store.admit({ maxActive: SINGLES + BATCH, activeTtlMs: 300_000, abandonBefore: 0, now: Date.now() });
+        while (admitted < SINGLES + BATCH && performance.now() - started < 30_000) await sleep(1);
         fanOutMs = lastAnswerAt - started;
-        if (admitted < BATCH) throw new Error(`only ${admitted} of ${BATCH} admitted long-polls were answered`);
+        if (admitted < SINGLES + BATCH) throw new Error(`only ${admitted - SINGLES} of ${BATCH} admitted long-polls were answered`);
       }
       for (const req of requests) req.destroy();
       child.stop();
@@ -116,6 +129,8 @@ async function main(): Promise<void> {
       '|---|---:|---:|',
       `| bare http, requests parked unanswered (baseline) | ${(perWaiter.bare! / 1024).toFixed(1)} KiB | 1.00 |`,
       `| gateway: queue routes + waiting room on the feed | ${(perWaiter.gateway! / 1024).toFixed(1)} KiB | ${(perWaiter.gateway! / perWaiter.bare!).toFixed(2)} |`,
+      '',
+      `One admission at a time (${SINGLES} in a row, ${WAITERS} connected): the admitted waiter's long-poll answered a median ${median(singleMs).toFixed(1)} ms (max ${Math.max(...singleMs).toFixed(1)} ms) after the admission script was sent.`,
       '',
       `Fan-out of one admission batch: ${BATCH} of the ${WAITERS} admitted by one admission script, the last of their long-polls answered ${fanOutMs.toFixed(0)} ms after the script was sent (script + pub/sub + ${BATCH} HTTP answers).`,
     );
