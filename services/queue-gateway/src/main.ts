@@ -19,6 +19,9 @@ import { presenceInterval, startWaitingRoom } from './entry-points/jobs/waiting-
 import { startPaymentCompletedConsumer } from './entry-points/kafka/payment-completed.consumer';
 import { waitEstimator } from './domain/wait-estimate';
 
+/** A slot outlives its user's last hold by this much: time to read the expiry and join the line again. */
+const HOLD_GRACE_MS = 5_000;
+
 // Shutdown steps run in reverse order of registration: HTTP stops first, the clients close last.
 void runService('queue-gateway', loadConfig, async (runtime) => {
   const { config, logger, shutdown } = runtime;
@@ -69,6 +72,12 @@ void runService('queue-gateway', loadConfig, async (runtime) => {
       .leave(token, Date.now())
       .then((freed) => freed && admission.admitNow())
       .catch((error: unknown) => logger.debug({ err: error }, 'could not free a paid slot at once; PaymentCompleted will'));
+  // A hold that lapses unpaid gives the slot back: the token's slot ends with the user's latest hold.
+  const endWithHold = (token: string, holdEndsAt: number) =>
+    void store
+      .endWithHold(token, holdEndsAt + HOLD_GRACE_MS, config.QUEUE_ACTIVE_TTL_SECONDS * 1_000, Date.now())
+      .then((ends) => ends !== undefined && admission.admitAt(ends))
+      .catch((error: unknown) => logger.debug({ err: error }, 'could not tie the slot to the hold; it ends with its TTL'));
   const events = queueEventRoutes({ lookup: tokenLookup.view, room: waiting.room, estimate: waitEstimator(config.QUEUE_ACTIVE_TTL_SECONDS, () => admission.limit.limit) });
 
   const identify =
@@ -104,6 +113,7 @@ void runService('queue-gateway', loadConfig, async (runtime) => {
       logger,
       observe: (latencyMs, failed) => admission.limit.observe(latencyMs, failed),
       onPaid: freeSlotOf,
+      onHeld: endWithHold,
     }),
   ];
   const app = buildApp({ logger, metrics, readiness: [postgres.readiness, redis.readiness, kafka.readiness], routes });

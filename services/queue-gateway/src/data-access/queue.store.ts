@@ -3,7 +3,7 @@ import { ADMISSION_RATE_WINDOW_MS } from '../domain/admission-rate';
 import { generateQueueToken, type IssuedToken, type LookupOptions, type TokenView } from '../domain/queue-token';
 import type { WaiterState } from '../domain/waiting-room';
 import { ADMIT_LUA } from './queue-lua/admit.lua';
-import { COUNTS_LUA, EXPIRE_USER_LUA, ISSUE_LUA, LEAVE_LUA, LOOKUP_LUA, TOUCH_LUA } from './queue-lua/token.lua';
+import { COUNTS_LUA, END_WITH_HOLD_LUA, EXPIRE_USER_LUA, ISSUE_LUA, LEAVE_LUA, LOOKUP_LUA, TOUCH_LUA } from './queue-lua/token.lua';
 import { admissionRate, int, list, optionalMs, status, text, type Reply } from './queue-reply';
 
 /**
@@ -65,6 +65,7 @@ interface QueueCommands {
   queueAdmit(...args: (string | number)[]): Promise<Reply>;
   queueCounts(...args: (string | number)[]): Promise<Reply>;
   queueTouch(...args: (string | number)[]): Promise<Reply>;
+  queueEndWithHold(...args: (string | number)[]): Promise<number>;
 }
 
 /**
@@ -84,6 +85,7 @@ export class RedisQueueStore {
     redis.defineCommand('queueAdmit', { numberOfKeys: 0, lua: ADMIT_LUA });
     redis.defineCommand('queueCounts', { numberOfKeys: 0, lua: COUNTS_LUA, readOnly: true });
     redis.defineCommand('queueTouch', { numberOfKeys: 0, lua: TOUCH_LUA });
+    redis.defineCommand('queueEndWithHold', { numberOfKeys: 0, lua: END_WITH_HOLD_LUA });
     this.redis = redis as Redis & QueueCommands;
     this.holdMs = options.abandonAfterMs + KEY_GRACE_MS;
   }
@@ -159,6 +161,15 @@ export class RedisQueueStore {
   async expireUser(userId: string, now: number, options: { issuedAtOrBefore?: number } = {}): Promise<string | undefined> {
     const token = await this.redis.queueExpireUser(this.prefix, userId, now, options.issuedAtOrBefore ?? '');
     return token ?? undefined;
+  }
+
+  /**
+   * Makes an ACTIVE token's slot end when the user's latest seat hold does (`holdEndsAt`), never later than
+   * `ttlMs` after its admission. Returns the slot's new end, or undefined when nothing changed.
+   */
+  async endWithHold(token: string, holdEndsAt: number, ttlMs: number, now: number): Promise<number | undefined> {
+    const ends = Number(await this.redis.queueEndWithHold(this.prefix, token, now, holdEndsAt, ttlMs, KEY_GRACE_MS));
+    return ends > 0 ? ends : undefined;
   }
 
   /** One admission tick: sweep expired slots and abandoned places, then fill free slots from the head. */

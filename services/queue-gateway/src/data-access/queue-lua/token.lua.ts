@@ -135,3 +135,27 @@ local rate, lastTick = stats(P)
 local limit = redis.call('HGET', P .. 'stats', 'limit') or ''
 return { redis.call('ZCARD', P .. 'waiting'), redis.call('ZCOUNT', P .. 'active', '(' .. int(now), '+inf'), rate, lastTick, limit }
 `;
+
+/**
+ * Ends an ACTIVE token's slot when its latest seat hold lapses, not later than the TTL from its admission:
+ * a person who let their hold expire unpaid gives the slot back. Each new hold of the user moves the end
+ * to that hold's expiry (never past the TTL), so a later hold is never cut short.
+ * ARGV: P, token, now, holdEndsAt, ttlMs, graceMs. Reply: the slot's new expiresAt, or 0 when unchanged.
+ */
+export const END_WITH_HOLD_LUA = `${COMMON_LUA}
+local P, token, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local holdEndsAt, ttlMs, graceMs = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local tk = P .. 't:' .. token
+local h = redis.call('HMGET', tk, 'userId', 'status', 'issuedAt', 'activatedAt', 'expiresAt')
+local activatedAt, expiresAt = tonumber(h[4]), tonumber(h[5])
+if h[2] ~= 'ACTIVE' or not activatedAt or not expiresAt or expiresAt <= now then return 0 end
+local ends = math.min(activatedAt + ttlMs, holdEndsAt)
+if ends <= now or ends == expiresAt then return 0 end
+redis.call('HSET', tk, 'expiresAt', int(ends))
+redis.call('ZADD', P .. 'active', ends, token)
+redis.call('PEXPIREAT', tk, int(ends + graceMs))
+local uk = P .. 'u:' .. h[1]
+if redis.call('GET', uk) == token then redis.call('PEXPIREAT', uk, int(ends + graceMs)) end
+change(P, token, h[1], 'ACTIVE', h[3] or '', int(activatedAt), int(ends), int(now))
+return ends
+`;

@@ -1,3 +1,4 @@
+import { text } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { HttpHeaders } from '@ticketing/contracts';
@@ -44,6 +45,18 @@ export interface ForwardRoutesDependencies {
    * idempotently, as the durable path).
    */
   onPaid?: (token: string) => void;
+  /** Called when a seat was held (`POST /reservations` answered 201) with the token and the hold's end. */
+  onHeld?: (token: string, holdEndsAt: number) => void;
+}
+
+/** The hold's end in a `201` answer of `POST /reservations`, or undefined when the body is not one. */
+function holdEndOf(body: string): number | undefined {
+  try {
+    const expiresAt = Date.parse((JSON.parse(body) as { expiresAt?: unknown }).expiresAt as string);
+    return Number.isFinite(expiresAt) ? expiresAt : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The upstream path: the route's template with the matched parameters re-encoded, plus the raw query. */
@@ -103,6 +116,14 @@ export function forwardRoutes(deps: ForwardRoutesDependencies): Router {
     for (const name of RELAYED_RESPONSE_HEADERS) {
       const value = answer.headers[name];
       if (value !== undefined) res.setHeader(name, value);
+    }
+    if (answer.status === 201 && template === '/reservations' && deps.onHeld) {
+      // A hold's answer is a few hundred bytes: read it to learn when the hold ends, then relay it.
+      const body = await text(answer.body);
+      const holdEndsAt = holdEndOf(body);
+      if (holdEndsAt !== undefined) deps.onHeld(String(res.locals.queueToken), holdEndsAt);
+      res.end(body);
+      return;
     }
     // Streamed, not buffered: a long seat list costs no gateway memory. A failure mid-body can only cut
     // the response short (its status is already sent), so it is logged, not turned into an error answer.

@@ -39,6 +39,8 @@ export interface Admission {
    * one runs are folded into one more run after it; the atomic script makes any overlap harmless.
    */
   admitNow(): void;
+  /** Runs an admission at `at` (epoch ms) too: a slot that was just made to end then frees at once. */
+  admitAt(at: number): void;
   /** The admission limit this instance admits up to. */
   readonly limit: AdmissionLimit;
   /** Stops admitting from this instance; other instances carry on. Safe to call twice. */
@@ -152,6 +154,7 @@ export async function startAdmission(options: AdmissionOptions): Promise<Admissi
 
   return {
     admitNow,
+    admitAt: wakeAt,
     limit,
     close: async () => {
       closed = true;
