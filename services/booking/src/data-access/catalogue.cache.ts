@@ -23,6 +23,18 @@ export class CatalogueCache {
     this.entries.set(`${key}:${variant ?? ''}`, { json, at: now });
   }
 
+  /**
+   * The cached JSON of `key`/`variant`, or `load()`'s, kept for next time. `load` answers undefined for
+   * "nothing there" (an unknown concert or schedule), which is not kept.
+   */
+  async getOrLoad(key: string, variant: string | undefined, load: () => Promise<string | undefined>): Promise<string | undefined> {
+    const cached = this.get(key, variant);
+    if (cached !== undefined) return cached;
+    const json = await load();
+    if (json !== undefined) this.set(key, variant, json);
+    return json;
+  }
+
   /** Drops every variant of `key` (a schedule's seat lists of every status), or everything when no key is named. */
   invalidate(key?: string): void {
     if (key === undefined) return this.entries.clear();

@@ -38,7 +38,7 @@ export class PrismaCatalogueReader {
 
   /** `cache`: where serialised answers are kept for a moment (see CatalogueCache). */
   constructor(
-    private readonly prisma: PrismaClient,
+    prisma: PrismaClient,
     private readonly cache: CatalogueCache = new CatalogueCache(0),
   ) {
     this.sql = sqlPoolOf(prisma);
@@ -46,38 +46,36 @@ export class PrismaCatalogueReader {
 
   /** The concert list as the API's JSON (one statement, cached while fresh). */
   async concertsJson(): Promise<string> {
-    const cached = this.cache.get('concerts', undefined);
-    if (cached !== undefined) return cached;
-    const { rows } = await this.sql.query<ConcertSummary>({
-      name: 'concert-list',
-      text: `SELECT id AS "concertId", title, artist, venue FROM concerts ORDER BY created_at, id`,
+    const json = await this.cache.getOrLoad('concerts', undefined, async () => {
+      const { rows } = await this.sql.query<ConcertSummary>({
+        name: 'concert-list',
+        text: `SELECT id AS "concertId", title, artist, venue FROM concerts ORDER BY created_at, id`,
+      });
+      return JSON.stringify(rows);
     });
-    const json = JSON.stringify(rows);
-    this.cache.set('concerts', undefined, json);
-    return json;
+    return json ?? '[]';
   }
 
   /**
    * A concert's schedules with their available-seat counts as the API's JSON; undefined when the concert
    * does not exist (the LEFT JOIN keeps a row for a concert without schedules). Counts may lag by the TTL.
    */
-  async schedulesJson(concertId: string): Promise<string | undefined> {
-    const cached = this.cache.get(`concert/${concertId}`, undefined);
-    if (cached !== undefined) return cached;
-    const { rows } = await this.sql.query<{ scheduleId: string | null; startsAt: Date; availableSeats: number }>({
-      name: 'schedule-list',
-      text: `SELECT sc.id AS "scheduleId", sc.starts_at AS "startsAt",
-                    (count(se.seat_no) FILTER (WHERE se.status = 'AVAILABLE'))::int AS "availableSeats"
-               FROM concerts c LEFT JOIN schedules sc ON sc.concert_id = c.id LEFT JOIN seats se ON se.schedule_id = sc.id
-              WHERE c.id = $1::uuid
-              GROUP BY sc.id, sc.starts_at
-              ORDER BY sc.starts_at, sc.id`,
-      values: [concertId],
+  schedulesJson(concertId: string): Promise<string | undefined> {
+    return this.cache.getOrLoad(`concert/${concertId}`, undefined, async () => {
+      const { rows } = await this.sql.query<{ scheduleId: string | null; startsAt: Date; availableSeats: number }>({
+        name: 'schedule-list',
+        text: `SELECT sc.id AS "scheduleId", sc.starts_at AS "startsAt",
+                      (count(se.seat_no) FILTER (WHERE se.status = 'AVAILABLE'))::int AS "availableSeats"
+                 FROM concerts c LEFT JOIN schedules sc ON sc.concert_id = c.id LEFT JOIN seats se ON se.schedule_id = sc.id
+                WHERE c.id = $1::uuid
+                GROUP BY sc.id, sc.starts_at
+                ORDER BY sc.starts_at, sc.id`,
+        values: [concertId],
+      });
+      if (rows.length === 0) return undefined;
+      if (rows[0]!.scheduleId === null) return '[]';
+      return JSON.stringify(rows.map((r): ScheduleSummary => ({ scheduleId: r.scheduleId!, startsAt: r.startsAt.toISOString(), availableSeats: r.availableSeats })));
     });
-    if (rows.length === 0) return undefined;
-    const json = JSON.stringify(rows[0]!.scheduleId === null ? [] : rows.map((r): ScheduleSummary => ({ scheduleId: r.scheduleId!, startsAt: r.startsAt.toISOString(), availableSeats: r.availableSeats })));
-    this.cache.set(`concert/${concertId}`, undefined, json);
-    return json;
   }
 
   /**
@@ -85,20 +83,18 @@ export class PrismaCatalogueReader {
    * undefined when the schedule does not exist. One statement (the LEFT JOIN keeps a row for a schedule
    * without matching seats), served from the cache while it is fresh.
    */
-  async seatListJson(scheduleId: string, status?: 'AVAILABLE' | 'HELD' | 'RESERVED'): Promise<string | undefined> {
-    const cached = this.cache.get(scheduleId, status);
-    if (cached !== undefined) return cached;
-    const { rows } = await this.sql.query<Seat | { seatNo: null }>({
-      name: 'seat-list',
-      text: `SELECT se.seat_no AS "seatNo", se.price, se.status
-               FROM schedules sc LEFT JOIN seats se ON se.schedule_id = sc.id AND ($2::text IS NULL OR se.status::text = $2)
-              WHERE sc.id = $1::uuid
-              ORDER BY se.seat_no`,
-      values: [scheduleId, status ?? null],
+  seatListJson(scheduleId: string, status?: 'AVAILABLE' | 'HELD' | 'RESERVED'): Promise<string | undefined> {
+    return this.cache.getOrLoad(scheduleId, status, async () => {
+      const { rows } = await this.sql.query<Seat | { seatNo: null }>({
+        name: 'seat-list',
+        text: `SELECT se.seat_no AS "seatNo", se.price, se.status
+                 FROM schedules sc LEFT JOIN seats se ON se.schedule_id = sc.id AND ($2::text IS NULL OR se.status::text = $2)
+                WHERE sc.id = $1::uuid
+                ORDER BY se.seat_no`,
+        values: [scheduleId, status ?? null],
+      });
+      if (rows.length === 0) return undefined;
+      return JSON.stringify(rows[0]!.seatNo === null ? [] : rows);
     });
-    if (rows.length === 0) return undefined;
-    const json = JSON.stringify(rows[0]!.seatNo === null ? [] : rows);
-    this.cache.set(scheduleId, status, json);
-    return json;
   }
 }
