@@ -70,7 +70,7 @@ void runService('queue-gateway', loadConfig, async (runtime) => {
   const freeSlotOf = (token: string) =>
     void store
       .leave(token, Date.now())
-      .then((freed) => freed && admission.admitNow())
+      .then((left) => left === 'ACTIVE' && admission.admitNow())
       .catch((error: unknown) => logger.debug({ err: error }, 'could not free a paid slot at once; PaymentCompleted will'));
   // A hold that lapses unpaid gives the slot back: the token's slot ends with the user's latest hold.
   const endWithHold = (token: string, holdEndsAt: number) =>

@@ -24,7 +24,7 @@ const strings = (value: unknown): string[] => (Array.isArray(value) ? value.map(
 const number = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
 
 /** Reads one feed message (the JSON of `publishFeed` in queue-lua/common.lua.ts; an empty Lua table arrives as `{}`). */
-export function parseFeedMessage(message: string): QueueFeedEvent | undefined {
+function parseFeedMessage(message: string): QueueFeedEvent | undefined {
   let raw: unknown;
   try {
     raw = JSON.parse(message);

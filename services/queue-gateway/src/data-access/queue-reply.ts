@@ -22,8 +22,8 @@ export function int(reply: Reply, index: number): number {
   return value;
 }
 
-/** An epoch-ms field the script sends as '' when absent. */
-export function optionalMs(reply: Reply, index: number): number | undefined {
+/** A number (an epoch-ms time, a limit) the script sends as '' when absent. */
+export function optionalNumber(reply: Reply, index: number): number | undefined {
   const raw = text(reply, index);
   return raw === '' ? undefined : Number(raw);
 }
@@ -43,5 +43,5 @@ export function list(reply: Reply, index: number): string[] {
 /** The stored EWMA (`rate`, `lastTickAt` at the given indexes), decayed to `now`. */
 export function admissionRate(reply: Reply, rateIndex: number, now: number): number {
   const stored = Number(text(reply, rateIndex) || 0);
-  return decayedAdmissionRate(stored, optionalMs(reply, rateIndex + 1), now);
+  return decayedAdmissionRate(stored, optionalNumber(reply, rateIndex + 1), now);
 }

@@ -1,10 +1,10 @@
 import type { Redis } from 'ioredis';
 import { ADMISSION_RATE_WINDOW_MS } from '../domain/admission-rate';
-import { generateQueueToken, type IssuedToken, type LookupOptions, type TokenView } from '../domain/queue-token';
+import { generateQueueToken, type IssuedToken, type LookupOptions, type QueueTokenStatus, type TokenView } from '../domain/queue-token';
 import type { WaiterState } from '../domain/waiting-room';
 import { ADMIT_LUA } from './queue-lua/admit.lua';
 import { COUNTS_LUA, END_WITH_HOLD_LUA, EXPIRE_USER_LUA, ISSUE_LUA, LEAVE_LUA, LOOKUP_LUA, TOUCH_LUA } from './queue-lua/token.lua';
-import { admissionRate, int, list, optionalMs, status, text, type Reply } from './queue-reply';
+import { admissionRate, int, list, optionalNumber, status, text, type Reply } from './queue-reply';
 
 /**
  * How long a token's keys outlive the moment it stops being live. The admission sweep reads the user id
@@ -60,7 +60,7 @@ const TOUCH_BATCH = 500;
 interface QueueCommands {
   queueIssue(...args: (string | number)[]): Promise<Reply>;
   queueLookup(...args: (string | number)[]): Promise<Reply | null>;
-  queueLeave(...args: (string | number)[]): Promise<number>;
+  queueLeave(...args: (string | number)[]): Promise<string>;
   queueExpireUser(...args: (string | number)[]): Promise<string | null>;
   queueAdmit(...args: (string | number)[]): Promise<Reply>;
   queueCounts(...args: (string | number)[]): Promise<Reply>;
@@ -98,7 +98,7 @@ export class RedisQueueStore {
   /** Puts the user in line with a new token, or returns the live token they already hold (`created: false`). */
   async issue(userId: string, now: number): Promise<IssuedToken> {
     const reply = await this.redis.queueIssue(this.prefix, userId, generateQueueToken(), now, this.holdMs);
-    const expiresAt = optionalMs(reply, 5);
+    const expiresAt = optionalNumber(reply, 5);
     return {
       token: text(reply, 0),
       created: int(reply, 1) === 1,
@@ -114,8 +114,8 @@ export class RedisQueueStore {
   async lookup(token: string, now: number, options: LookupOptions = { touch: false }): Promise<TokenView | undefined> {
     const reply = await this.redis.queueLookup(this.prefix, token, now, options.touch ? 1 : 0, this.holdMs);
     if (!reply) return undefined;
-    const activatedAt = optionalMs(reply, 4);
-    const expiresAt = optionalMs(reply, 5);
+    const activatedAt = optionalNumber(reply, 4);
+    const expiresAt = optionalNumber(reply, 5);
     return {
       token,
       userId: text(reply, 0),
@@ -141,16 +141,17 @@ export class RedisQueueStore {
       const admittedBefore = int(reply, reply.length - 1);
       batch.forEach((token, i) => {
         const position = int(reply, 2 * i);
-        const expiresAt = optionalMs(reply, 2 * i + 1);
+        const expiresAt = optionalNumber(reply, 2 * i + 1);
         states.set(token, position < 0 ? { status: 'GONE' } : position === 0 ? { status: 'ACTIVE', expiresAt: expiresAt ?? now } : { status: 'WAITING', position, admittedBefore });
       });
     }
     return states;
   }
 
-  /** Gives up the place in line or frees the active slot. False when the token was not live. */
-  async leave(token: string, now: number): Promise<boolean> {
-    return (await this.redis.queueLeave(this.prefix, token, now)) === 1;
+  /** Gives up the place in line or frees the active slot: the status the token left, or undefined when it was not live. */
+  async leave(token: string, now: number): Promise<QueueTokenStatus | undefined> {
+    const left = await this.redis.queueLeave(this.prefix, token, now);
+    return left === 'ACTIVE' || left === 'WAITING' ? left : undefined;
   }
 
   /**
@@ -184,7 +185,7 @@ export class RedisQueueStore {
       KEY_GRACE_MS,
       ADMISSION_RATE_WINDOW_MS,
     );
-    const nextExpiryAt = optionalMs(reply, 4);
+    const nextExpiryAt = optionalNumber(reply, 4);
     return {
       admitted: list(reply, 0),
       dropped: int(reply, 1),
@@ -197,7 +198,7 @@ export class RedisQueueStore {
   /** Waiting users, live active slots and the admission rate, in one round trip. */
   async counts(now: number): Promise<QueueCounts> {
     const reply = await this.redis.queueCounts(this.prefix, now);
-    const limit = optionalMs(reply, 4);
+    const limit = optionalNumber(reply, 4);
     return { waiting: int(reply, 0), active: int(reply, 1), admissionRatePerSecond: admissionRate(reply, 2, now), ...(limit === undefined ? {} : { limit }) };
   }
 }

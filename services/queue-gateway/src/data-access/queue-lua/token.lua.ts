@@ -69,16 +69,15 @@ local rate, lastTick, admittedTotal = stats(P)
 return { h[1], status, position, h[3], h[4] or '', h[5] or '', rate, lastTick, admittedTotal }
 `;
 
-/** ARGV: P, token, now. Reply: 1 when the token was live (a place or a slot was freed), else 0. */
+/** ARGV: P, token, now. Reply: the status the token left ('ACTIVE': a slot was freed; 'WAITING': a place), or '' when it was not live. */
 export const LEAVE_LUA = `${COMMON_LUA}
 local P, token, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local h = redis.call('HMGET', P .. 't:' .. token, 'userId', 'status', 'expiresAt')
-if not h[1] then return 0 end
+if not h[1] then return '' end
 local status = live(P, token, h[2], h[3], now)
 retire(P, token, now, h[1])
 publishFeed(P, {})
-if status then return 1 end
-return 0
+return status or ''
 `;
 
 /**

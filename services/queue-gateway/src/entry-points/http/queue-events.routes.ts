@@ -25,8 +25,6 @@ export interface QueueEventsDependencies {
 
 export interface QueueEventRoutes {
   router: Router;
-  /** Open event streams on this process. */
-  readonly streams: number;
   /** Ends every stream (clients reconnect, with their Last-Event-ID, to a process still running). */
   close(): void;
 }
@@ -156,9 +154,6 @@ export function queueEventRoutes(deps: QueueEventsDependencies): QueueEventRoute
 
   return {
     router,
-    get streams() {
-      return streams.size;
-    },
     close: () => {
       clearInterval(sweep);
       for (const stream of [...streams]) end(stream);

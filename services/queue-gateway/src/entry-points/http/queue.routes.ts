@@ -168,7 +168,8 @@ export function queueRoutes(deps: QueueRoutesDependencies): Router {
     const token = tokenOf(req);
     const left = await store.leave(token, Date.now()).catch(unavailable);
     if (!left) throw new AppError('QUEUE.TOKEN_INVALID', 'Unknown or expired queue token');
-    deps.onSlotFreed?.();
+    // Only a freed slot lets someone in; a place given up just moves the line (the feed tells the waiters).
+    if (left === 'ACTIVE') deps.onSlotFreed?.();
     res.status(204).end();
   });
 

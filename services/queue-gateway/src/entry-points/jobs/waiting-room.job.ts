@@ -21,8 +21,6 @@ export const presenceInterval = (abandonAfterSeconds: number) => Math.min(15_000
 
 export interface RunningWaitingRoom {
   room: WaitingRoom;
-  /** Marks every connected waiter present and corrects what they were told; resolves when done. */
-  checkPresence(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -61,7 +59,6 @@ export function startWaitingRoom(options: WaitingRoomOptions): RunningWaitingRoo
 
   return {
     room,
-    checkPresence,
     close: async () => {
       clearInterval(presence);
       await feed.close();
