@@ -9,9 +9,8 @@ import { createUpstream, type Upstream } from '../src/data-access/upstream.clien
 import { WaitingRoom } from '../src/domain/waiting-room';
 import { forwardRoutes } from '../src/entry-points/http/forward.routes';
 import { queueRoutes } from '../src/entry-points/http/queue.routes';
-import { verifyQueueToken } from '../src/entry-points/http/verify-token.middleware';
 import { startAdmission, type Admission } from '../src/entry-points/jobs/admission.job';
-import { INTERNAL_TOKEN } from './support/gateway-fixture';
+import { INTERNAL_TOKEN, verifyFromRedis } from './support/gateway-fixture';
 import { REDIS_URL, call, defaultConfig, deleteKeysUnder, filePrefix, openRedis, silentLogger } from './support/queue-test-kit';
 
 /*
@@ -54,7 +53,7 @@ beforeAll(async () => {
   const routes = [
     queueRoutes({ store, lookup, config, breakerState: () => 'CLOSED', metrics, room: new WaitingRoom(), admissionLimit: admission.limit, onSlotFreed: admission.admitNow }),
     forwardRoutes({
-      verify: verifyQueueToken({ lookup: async (token, now) => ({ view: await store.lookup(token, now, { touch: false }), source: 'redis' as const }) }),
+      verify: verifyFromRedis(store),
       upstreams: { booking: upstream, payment: upstream },
       internalToken: INTERNAL_TOKEN,
       logger: silentLogger(),

@@ -6,9 +6,8 @@ import { createMetricsRegistry, createServiceApp, listen, type RunningServer } f
 import { RedisQueueStore } from '../src/data-access/queue.store';
 import { createUpstream, type Upstream } from '../src/data-access/upstream.client';
 import { forwardRoutes } from '../src/entry-points/http/forward.routes';
-import { verifyQueueToken } from '../src/entry-points/http/verify-token.middleware';
 import { startAdmission, type Admission } from '../src/entry-points/jobs/admission.job';
-import { INTERNAL_TOKEN } from './support/gateway-fixture';
+import { INTERNAL_TOKEN, verifyFromRedis } from './support/gateway-fixture';
 import { REDIS_URL, defaultConfig, deleteKeysUnder, filePrefix, openRedis, silentLogger } from './support/queue-test-kit';
 
 /*
@@ -39,7 +38,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => booking.listen(0, '127.0.0.1', resolve));
   upstream = createUpstream({ name: 'booking', url: `http://127.0.0.1:${(booking.address() as AddressInfo).port}` });
   const routes = forwardRoutes({
-    verify: verifyQueueToken({ lookup: async (token, now) => ({ view: await store.lookup(token, now, { touch: false }), source: 'redis' as const }) }),
+    verify: verifyFromRedis(store),
     upstreams: { booking: upstream, payment: upstream },
     internalToken: INTERNAL_TOKEN,
     logger: silentLogger(),

@@ -38,6 +38,10 @@ export async function connectedRedis(url: string): Promise<Redis> {
 /** A store whose waiting users are not dropped for silence during a test. */
 export const newStore = (redis: Redis, prefix: string) => new RedisQueueStore(redis, { prefix, abandonAfterMs: 600_000 });
 
+/** The door as main.ts builds it, asking the store directly (no breaker, no fallback) for tests about what lies behind it. */
+export const verifyFromRedis = (store: RedisQueueStore) =>
+  verifyQueueToken({ lookup: async (token, now) => ({ view: await store.lookup(token, now, { touch: false }), source: 'redis' as const }) });
+
 /** Issues the users' tokens in order and admits them, so each holds an ACTIVE token. */
 export async function activeTokens<const T extends readonly string[]>(store: RedisQueueStore, userIds: T): Promise<{ -readonly [K in keyof T]: string }> {
   const tokens: string[] = [];

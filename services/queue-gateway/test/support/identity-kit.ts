@@ -8,8 +8,7 @@ import { WaitingRoom } from '../../src/domain/waiting-room';
 import type { CallerIdentifier } from '../../src/entry-points/http/caller-identity';
 import { forwardRoutes } from '../../src/entry-points/http/forward.routes';
 import { queueRoutes, type QueueRoutesDependencies } from '../../src/entry-points/http/queue.routes';
-import { verifyQueueToken } from '../../src/entry-points/http/verify-token.middleware';
-import { INTERNAL_TOKEN } from './gateway-fixture';
+import { INTERNAL_TOKEN, verifyFromRedis } from './gateway-fixture';
 import { silentLogger } from './queue-test-kit';
 
 /*
@@ -57,7 +56,6 @@ export async function startDoor(options: DoorOptions): Promise<Door> {
   const logger = options.logger ?? silentLogger();
   const metrics = createMetricsRegistry('queue-gateway-test');
   const store = new RedisQueueStore(options.redis, { prefix: options.prefix, abandonAfterMs: 600_000 });
-  const lookup = async (token: string, now: number) => ({ view: await store.lookup(token, now, { touch: false }), source: 'redis' as const });
   const upstream = createUpstream({ name: 'booking', url: options.upstreamUrl });
   const routes = [
     queueRoutes({
@@ -71,7 +69,7 @@ export async function startDoor(options: DoorOptions): Promise<Door> {
       identify: options.identify,
       issueLimits: options.issueLimits,
     }),
-    forwardRoutes({ verify: verifyQueueToken({ lookup }), upstreams: { booking: upstream, payment: upstream }, internalToken: INTERNAL_TOKEN, logger }),
+    forwardRoutes({ verify: verifyFromRedis(store), upstreams: { booking: upstream, payment: upstream }, internalToken: INTERNAL_TOKEN, logger }),
   ];
   const server = await listen(createServiceApp({ logger, metrics, readiness: [], routes }), 0, '127.0.0.1');
   return {
