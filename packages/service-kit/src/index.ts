@@ -7,6 +7,8 @@ export * from './http/request-id';
 export * from './http/internal-auth';
 export * from './http/validate';
 export * from './http/create-app';
+export * from './http/api-route';
+export * from './http/fast-lane';
 export * from './http/server';
 export * from './health/readiness';
 export * from './metrics/metrics';

@@ -1,5 +1,5 @@
-import express, { type Express } from 'express';
-import { createServiceApp, requireInternalCredential, type Logger, type ReadinessCheck, type Registry } from '@ticketing/service-kit';
+import express from 'express';
+import { createServiceApp, requireInternalCredential, type Logger, type ReadinessCheck, type Registry, type ServiceApp } from '@ticketing/service-kit';
 import type { BookingMetrics } from './data-access/booking.metrics';
 import type { PrismaCatalogueReader } from './data-access/catalogue.repository';
 import type { ReservationService } from './domain/reservation.service';
@@ -18,7 +18,7 @@ export interface AppDependencies {
 }
 
 /** Booking's HTTP app, built without listening (tests mount it on port 0). Every route but health and metrics needs the internal credential. */
-export function buildApp(deps: AppDependencies): Express {
+export function buildApp(deps: AppDependencies): ServiceApp {
   const routes = express.Router();
   routes.use(requireInternalCredential(deps.internalToken));
   routes.use(catalogueRoutes(deps.catalogue), reservationRoutes(deps.reservations, deps.bookingMetrics), internalRoutes(deps.reservations));

@@ -1,5 +1,4 @@
-import type { Express } from 'express';
-import { createServiceApp, type Logger, type ReadinessCheck, type Registry } from '@ticketing/service-kit';
+import { createServiceApp, type Logger, type ReadinessCheck, type Registry, type ServiceApp } from '@ticketing/service-kit';
 import type { SinkStatsReader } from './domain/stored-event';
 import { statsRoutes } from './entry-points/http/stats.routes';
 
@@ -11,6 +10,6 @@ export interface AppDependencies {
 }
 
 /** Sink's HTTP app, built without listening (tests mount it on port 0): health, metrics and the stats. */
-export function buildApp(deps: AppDependencies): Express {
+export function buildApp(deps: AppDependencies): ServiceApp {
   return createServiceApp({ ...deps, routes: [statsRoutes(deps.stats)] });
 }

@@ -1,5 +1,5 @@
-import express, { type Express } from 'express';
-import { createServiceApp, requireInternalCredential, type Logger, type ReadinessCheck, type Registry } from '@ticketing/service-kit';
+import express from 'express';
+import { createServiceApp, requireInternalCredential, type Logger, type ReadinessCheck, type Registry, type ServiceApp } from '@ticketing/service-kit';
 import type { BalanceService } from './domain/balance.service';
 import type { PaymentService } from './domain/payment.service';
 import { balanceRoutes } from './entry-points/http/balance.routes';
@@ -16,7 +16,7 @@ export interface AppDependencies {
 }
 
 /** Payment's HTTP app, built without listening (tests mount it on port 0). Every route but health and metrics needs the internal credential. */
-export function buildApp(deps: AppDependencies): Express {
+export function buildApp(deps: AppDependencies): ServiceApp {
   const routes = express.Router();
   routes.use(requireInternalCredential(deps.internalToken));
   routes.use(balanceRoutes(deps.balances), paymentRoutes(deps.payments));

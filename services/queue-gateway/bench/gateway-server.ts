@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     admissionLimit: fixedAdmissionLimit(100),
   });
   const logger = createLogger({ service: 'queue-gateway', level: process.env.LOG_LEVEL ?? 'info' });
-  const server = await listen(createServiceApp({ logger, metrics, readiness: [], routes: [routes] }), 0, '127.0.0.1');
+  const server = await listen(createServiceApp({ logger, metrics, readiness: [], fastRoutes: routes, routes: [] }), 0, '127.0.0.1');
   announce(server.url, () => void server.close().finally(() => redis.disconnect()));
 }
 

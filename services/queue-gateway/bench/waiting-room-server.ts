@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     const metrics = createMetricsRegistry('queue-gateway');
     const routes = queueRoutes({ store, lookup, config: { QUEUE_ACTIVE_TTL_SECONDS: 300 }, breakerState: () => 'CLOSED', metrics, room: waiting.room, admissionLimit: limit });
     const logger = createLogger({ service: 'queue-gateway', level: 'warn' });
-    const server = await listen(createServiceApp({ logger, metrics, readiness: [], routes: [events.router, routes] }), 0, '127.0.0.1');
+    const server = await listen(createServiceApp({ logger, metrics, readiness: [], fastRoutes: routes, routes: [events.router] }), 0, '127.0.0.1');
     url = server.url;
     waiters = () => waiting.room.size;
     close = () => process.exit(0);

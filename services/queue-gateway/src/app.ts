@@ -1,15 +1,17 @@
-import type { Express, Router } from 'express';
-import { createServiceApp, type Logger, type ReadinessCheck, type Registry } from '@ticketing/service-kit';
+import type { Router } from 'express';
+import { createServiceApp, type ApiRoute, type Logger, type ReadinessCheck, type Registry, type ServiceApp } from '@ticketing/service-kit';
 
 export interface AppDependencies {
   logger: Logger;
   metrics: Registry;
   readiness: ReadinessCheck[];
-  /** The queue routes, then the protected routes forwarded to booking and payment (see main.ts). */
+  /** The hot routes, served ahead of the middleware chain: the queue's own (see main.ts). */
+  fastRoutes: ApiRoute[];
+  /** The event stream, then the protected routes forwarded to booking and payment. */
   routes: Router[];
 }
 
 /** The gateway's HTTP app, built without listening (tests mount it on port 0). */
-export function buildApp(deps: AppDependencies): Express {
+export function buildApp(deps: AppDependencies): ServiceApp {
   return createServiceApp(deps);
 }

@@ -92,20 +92,20 @@ void runService('queue-gateway', loadConfig, async (runtime) => {
     perUser: limitOf('user', config.RATE_LIMIT_PER_USER, config.RATE_LIMIT_USER_WINDOW_SECONDS),
   };
 
+  const fastRoutes = queueRoutes({
+    store,
+    lookup: tokenLookup.view,
+    config,
+    breakerState: tokenLookup.state,
+    metrics,
+    identify,
+    issueLimits,
+    room: waiting.room,
+    admissionLimit: admission.limit,
+    onSlotFreed: admission.admitNow,
+  });
   const routes = [
     events.router,
-    queueRoutes({
-      store,
-      lookup: tokenLookup.view,
-      config,
-      breakerState: tokenLookup.state,
-      metrics,
-      identify,
-      issueLimits,
-      room: waiting.room,
-      admissionLimit: admission.limit,
-      onSlotFreed: admission.admitNow,
-    }),
     forwardRoutes({
       verify: verifyQueueToken({ lookup: tokenLookup.lookup }),
       upstreams,
@@ -116,7 +116,7 @@ void runService('queue-gateway', loadConfig, async (runtime) => {
       onHeld: endWithHold,
     }),
   ];
-  const app = buildApp({ logger, metrics, readiness: [postgres.readiness, redis.readiness, kafka.readiness], routes });
+  const app = buildApp({ logger, metrics, readiness: [postgres.readiness, redis.readiness, kafka.readiness], fastRoutes, routes });
   await serveHttp(runtime, app, config);
   // Registered after the server, so it runs before it closes: open long-polls and event streams end
   // now (clients reconnect elsewhere) instead of holding the shutdown for up to a minute.

@@ -50,8 +50,8 @@ beforeAll(async () => {
   admission = await startAdmission({ redisUrl: REDIS_URL, store, config, logger: silentLogger() });
   const metrics = createMetricsRegistry('queue-gateway-test');
   const lookup = (token: string, now: number) => store.lookup(token, now, { touch: true });
+  const fastRoutes = queueRoutes({ store, lookup, config, breakerState: () => 'CLOSED', metrics, room: new WaitingRoom(), admissionLimit: admission.limit, onSlotFreed: admission.admitNow });
   const routes = [
-    queueRoutes({ store, lookup, config, breakerState: () => 'CLOSED', metrics, room: new WaitingRoom(), admissionLimit: admission.limit, onSlotFreed: admission.admitNow }),
     forwardRoutes({
       verify: verifyFromRedis(store),
       upstreams: { booking: upstream, payment: upstream },
@@ -60,7 +60,7 @@ beforeAll(async () => {
       observe: (latencyMs, failed) => admission.limit.observe(latencyMs, failed),
     }),
   ];
-  gateway = await listen(createServiceApp({ logger: silentLogger(), metrics, readiness: [], routes }), 0, '127.0.0.1');
+  gateway = await listen(createServiceApp({ logger: silentLogger(), metrics, readiness: [], fastRoutes, routes }), 0, '127.0.0.1');
 });
 
 afterAll(async () => {

@@ -37,19 +37,31 @@ export function toAppError(error: unknown): AppError {
   return new AppError('COMMON.INTERNAL', 'Internal error', { cause: error });
 }
 
+/** Logs a failed request (5xx as errors, the rest at debug) and returns the answer it gets. */
+export function errorAnswer(error: unknown, logger: Logger): { status: number; headers: Readonly<Record<string, string>>; body: ErrorBody } {
+  const appError = toAppError(error);
+  if (appError.httpStatus >= 500) logger.error({ err: error, code: appError.code }, 'request failed');
+  else logger.debug({ code: appError.code, message: appError.message }, 'request rejected');
+  return {
+    status: appError.httpStatus,
+    headers: appError.headers,
+    body: { code: appError.code, message: appError.message, correlationId: currentCorrelationId() ?? '' },
+  };
+}
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  correlationId: string;
+}
+
 /** The last middleware: maps every error to `{ code, message, correlationId }`, never a stack trace. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error, _req, res, next) => {
     if (res.headersSent) return next(error);
-    const appError = toAppError(error);
-    if (appError.httpStatus >= 500) logger.error({ err: error, code: appError.code }, 'request failed');
-    else logger.debug({ code: appError.code, message: appError.message }, 'request rejected');
-    res.set(appError.headers);
-    res.status(appError.httpStatus).json({
-      code: appError.code,
-      message: appError.message,
-      correlationId: currentCorrelationId() ?? '',
-    });
+    const answer = errorAnswer(error, logger);
+    res.set(answer.headers);
+    res.status(answer.status).json(answer.body);
   };
 }
 

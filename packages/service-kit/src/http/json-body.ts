@@ -28,7 +28,7 @@ export function nestsDeeperThan(value: unknown, max: number): boolean {
  * over plain bytes) comes through untagged, as zlib's own error with status 400, and was answered as
  * a malformed *path parameter*. Bodies nested deeper than MAX_JSON_DEPTH are refused here too.
  */
-export function jsonBody(limit: string): RequestHandler {
+export function jsonBody(limit: number): RequestHandler {
   const parse = express.json({ limit, strict: true });
   return (req, res, next) => {
     parse(req, res, (error?: unknown) => {

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Express } from 'express';
 import { answerClientError } from './client-error';
+import type { ServiceApp } from './fast-lane';
 
 export interface RunningServer {
   server: Server;
@@ -15,7 +15,7 @@ export interface RunningServer {
 const LISTEN_BACKLOG = 4_096;
 
 /** Starts listening; resolves once the port is bound (port 0 picks a free one, as tests do). */
-export function listen(app: Express, port: number, host: string): Promise<RunningServer> {
+export function listen(app: ServiceApp, port: number, host: string): Promise<RunningServer> {
   // Both of Node's own bad-request answers (the parser's, and a missing Host) have empty bodies: Host
   // is checked by `requireHostHeader` in the app, parser errors are answered by `answerClientError`.
   const server = createServer({ requireHostHeader: false }, app);

@@ -1,4 +1,4 @@
-import type { Express } from 'express';
+import type { ServiceApp } from '../http/fast-lane';
 import type { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import type { ReadinessCheck } from '../health/readiness';
@@ -47,7 +47,7 @@ export function openKafka(runtime: Runtime, clientId: string, brokers: string[])
 }
 
 /** Listens and registers the HTTP server to close first on shutdown (it was added last). */
-export async function serveHttp(runtime: Runtime, app: Express, config: { PORT: number; HOST: string }): Promise<RunningServer> {
+export async function serveHttp(runtime: Runtime, app: ServiceApp, config: { PORT: number; HOST: string }): Promise<RunningServer> {
   const server = await listen(app, config.PORT, config.HOST);
   runtime.shutdown.add('http', server.close);
   runtime.logger.info({ url: server.url }, 'listening');

@@ -12,15 +12,21 @@ export function createMetricsRegistry(service: string): Registry {
   return registry;
 }
 
-/** Records every response's latency by method, matched route (not raw URL, to keep cardinality bounded) and status. */
-export function httpMetrics(registry: Registry): RequestHandler {
-  const duration = new Histogram({
+export type HttpDuration = Histogram<'method' | 'route' | 'status_code'>;
+
+/** The HTTP latency histogram, by method, matched route (not raw URL, to keep cardinality bounded) and status. */
+export function httpDuration(registry: Registry): HttpDuration {
+  return new Histogram({
     name: 'http_request_duration_seconds',
     help: 'HTTP request latency',
     labelNames: ['method', 'route', 'status_code'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
+}
+
+/** Records every response's latency in `duration`. */
+export function httpMetrics(duration: HttpDuration): RequestHandler {
   return (req, res, next) => {
     const end = duration.startTimer();
     res.once('finish', () => {

@@ -57,21 +57,21 @@ export async function startDoor(options: DoorOptions): Promise<Door> {
   const metrics = createMetricsRegistry('queue-gateway-test');
   const store = new RedisQueueStore(options.redis, { prefix: options.prefix, abandonAfterMs: 600_000 });
   const upstream = createUpstream({ name: 'booking', url: options.upstreamUrl });
+  const fastRoutes = queueRoutes({
+    store,
+    lookup: (token, now, lookupOptions) => store.lookup(token, now, lookupOptions),
+    config: { QUEUE_ACTIVE_TTL_SECONDS: 300 },
+    room: new WaitingRoom(),
+    admissionLimit: fixedAdmissionLimit(100),
+    breakerState: () => 'closed',
+    metrics,
+    identify: options.identify,
+    issueLimits: options.issueLimits,
+  });
   const routes = [
-    queueRoutes({
-      store,
-      lookup: (token, now, lookupOptions) => store.lookup(token, now, lookupOptions),
-      config: { QUEUE_ACTIVE_TTL_SECONDS: 300 },
-      room: new WaitingRoom(),
-      admissionLimit: fixedAdmissionLimit(100),
-      breakerState: () => 'closed',
-      metrics,
-      identify: options.identify,
-      issueLimits: options.issueLimits,
-    }),
     forwardRoutes({ verify: verifyFromRedis(store), upstreams: { booking: upstream, payment: upstream }, internalToken: INTERNAL_TOKEN, logger }),
   ];
-  const server = await listen(createServiceApp({ logger, metrics, readiness: [], routes }), 0, '127.0.0.1');
+  const server = await listen(createServiceApp({ logger, metrics, readiness: [], fastRoutes, routes }), 0, '127.0.0.1');
   return {
     server,
     store,

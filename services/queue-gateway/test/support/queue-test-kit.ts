@@ -92,7 +92,7 @@ export async function startQueueApp(
   const waiting = startWaitingRoom({ redis, store, presenceEveryMs: options.presenceEveryMs ?? presenceInterval(config.QUEUE_ABANDON_AFTER_SECONDS), logger: silentLogger() });
   const events = queueEventRoutes({ lookup, room: waiting.room, estimate: waitEstimator(config.QUEUE_ACTIVE_TTL_SECONDS, () => admissionLimit.limit), timing: options.eventTiming });
   const routes = queueRoutes({ store, lookup, config, breakerState: () => 'CLOSED', metrics, room: waiting.room, admissionLimit, onSlotFreed: options.onSlotFreed });
-  const app = createServiceApp({ logger: silentLogger(), metrics, readiness: [], routes: [events.router, routes] });
+  const app = createServiceApp({ logger: silentLogger(), metrics, readiness: [], fastRoutes: routes, routes: [events.router] });
   const server = await listen(app, 0, '127.0.0.1');
   return {
     store,

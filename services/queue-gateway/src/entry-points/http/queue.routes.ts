@@ -1,4 +1,3 @@
-import express, { type Request, type Router } from 'express';
 import {
   HttpHeaders,
   TokenStatusQuery,
@@ -6,7 +5,7 @@ import {
   type QueueStatsResponse,
   type TokenStatusResponse,
 } from '@ticketing/contracts';
-import { AppError, parseInput, type Registry } from '@ticketing/service-kit';
+import { AppError, parseInput, type ApiRequest, type ApiRoute, type Registry } from '@ticketing/service-kit';
 import type { GatewayConfig } from '../../config';
 import type { KeyedLimit, LimitVerdict } from '../../data-access/issue-rate.limiter';
 import type { RedisQueueStore } from '../../data-access/queue.store';
@@ -81,17 +80,21 @@ function enforce(verdict: LimitVerdict, limit: 'user' | 'address', refused: (lim
 }
 
 /** The caller's token, or 401 before any Redis call when it is missing or could not be one of ours. */
-function tokenOf(req: Request): string {
-  const token = req.get(HttpHeaders.QueueToken);
-  if (!isWellFormedQueueToken(token)) throw new AppError('QUEUE.TOKEN_INVALID', 'Missing or invalid queue token');
+function tokenOf(req: ApiRequest): string {
+  const token = req.headers[HttpHeaders.QueueToken.toLowerCase()];
+  if (typeof token !== 'string' || !isWellFormedQueueToken(token)) throw new AppError('QUEUE.TOKEN_INVALID', 'Missing or invalid queue token');
   return token;
 }
 
+/** Tokens are bearer credentials: never let a cache keep an answer that carries or reflects one. */
+const NO_STORE = { 'Cache-Control': 'no-store' } as const;
+
 /**
  * The public queue routes (API.md): join the line, see one's place, leave, and the queue's stats.
- * Thin on purpose: parse, call the store, map to the contract.
+ * Thin on purpose: parse, call the store, map to the contract. They are the gateway's hottest routes,
+ * so they are ApiRoutes, served ahead of the middleware chain (service-kit's fast lane).
  */
-export function queueRoutes(deps: QueueRoutesDependencies): Router {
+export function queueRoutes(deps: QueueRoutesDependencies): ApiRoute[] {
   const { store, lookup, config } = deps;
   const waitFor = waitEstimator(config.QUEUE_ACTIVE_TTL_SECONDS, () => deps.admissionLimit.limit);
   if (deps.metrics) queueMetrics(deps.metrics).readCountsFrom(() => store.counts(Date.now()));
@@ -100,17 +103,10 @@ export function queueRoutes(deps: QueueRoutesDependencies): Router {
   const rateLimited = deps.metrics ? queueMetrics(deps.metrics).rateLimitedTotal : undefined;
   const countRefusal = (limit: string) => rateLimited?.inc({ limit });
 
-  const router = express.Router();
-  // Tokens are bearer credentials: never let a cache keep an answer that carries or reflects one.
-  router.use('/queue/tokens', (_req, res, next) => {
-    res.set('Cache-Control', 'no-store');
-    next();
-  });
-
-  router.post('/queue/tokens', async (req, res) => {
+  const issue = async (req: ApiRequest) => {
     // The address is counted before any other work (JWT check, the queue script), the user once we know who it is.
-    if (limits) enforce(await limits.perAddress(req.ip ?? req.socket.remoteAddress ?? 'unknown'), 'address', countRefusal);
-    const userId = await identify({ authorization: req.get(HttpHeaders.Authorization), body: req.body });
+    if (limits) enforce(await limits.perAddress(req.ip), 'address', countRefusal);
+    const userId = await identify({ authorization: req.headers.authorization, body: req.body });
     if (limits) enforce(await limits.perUser(userId), 'user', countRefusal);
     const issued = await store.issue(userId, Date.now()).catch(unavailable);
     const body: IssueTokenResponse = {
@@ -119,8 +115,8 @@ export function queueRoutes(deps: QueueRoutesDependencies): Router {
       position: issued.position,
       estimatedWaitSeconds: waitFor(issued.position, issued.admissionRatePerSecond),
     };
-    res.status(issued.created ? 201 : 200).json(body);
-  });
+    return { status: issued.created ? 201 : 200, headers: NO_STORE, body };
+  };
 
   const statusBody = (view: Pick<TokenView, 'status' | 'position' | 'admissionRatePerSecond' | 'expiresAt'>): TokenStatusResponse => ({
     status: view.status,
@@ -134,46 +130,45 @@ export function queueRoutes(deps: QueueRoutesDependencies): Router {
     return view;
   };
 
-  router.get('/queue/tokens/me', async (req, res) => {
+  const ok = (body: TokenStatusResponse) => ({ status: 200, headers: NO_STORE, body });
+
+  const status = async (req: ApiRequest) => {
     const { wait } = parseInput(TokenStatusQuery, req.query, 'VALIDATION.INVALID_QUERY');
     const token = tokenOf(req);
-    if (wait === undefined) {
-      res.json(statusBody(await read(token)));
-      return;
-    }
+    if (wait === undefined) return ok(statusBody(await read(token)));
     // Long-poll: in the room before the read, so an admission published in between is not missed.
     let settle: (state: WaiterState | 'timeout' | 'closed') => void = () => undefined;
     const outcome = new Promise<WaiterState | 'timeout' | 'closed'>((resolve) => (settle = resolve));
     const presence = deps.room.enter(token, settle);
     const timer = setTimeout(() => settle('timeout'), wait * 1_000);
-    const closed = () => settle('closed');
-    res.once('close', closed);
+    const stopListening = req.onClose(() => settle('closed'));
     try {
       const view = await read(token);
-      if (view.status !== 'WAITING') return void res.json(statusBody(view));
+      if (view.status !== 'WAITING') return ok(statusBody(view));
       presence.know({ status: 'WAITING', position: view.position, admittedBefore: view.admittedBefore ?? 0 });
       const state = await outcome;
-      if (state === 'closed') return;
-      if (state === 'timeout' || state.status === 'WAITING' || state.status === 'DISMISSED') return void res.json(statusBody(await read(token)));
+      // The client is gone: whatever is written goes nowhere.
+      if (state === 'closed') return { status: 499 };
+      if (state === 'timeout' || state.status === 'WAITING' || state.status === 'DISMISSED') return ok(statusBody(await read(token)));
       if (state.status === 'GONE') throw new AppError('QUEUE.TOKEN_INVALID', 'Unknown or expired queue token');
-      res.json(statusBody({ status: 'ACTIVE', position: 0, expiresAt: state.expiresAt }));
+      return ok(statusBody({ status: 'ACTIVE', position: 0, expiresAt: state.expiresAt }));
     } finally {
       clearTimeout(timer);
-      res.off('close', closed);
+      stopListening();
       presence.leave();
     }
-  });
+  };
 
-  router.delete('/queue/tokens/me', async (req, res) => {
+  const leave = async (req: ApiRequest) => {
     const token = tokenOf(req);
     const left = await store.leave(token, Date.now()).catch(unavailable);
     if (!left) throw new AppError('QUEUE.TOKEN_INVALID', 'Unknown or expired queue token');
     // Only a freed slot lets someone in; a place given up just moves the line (the feed tells the waiters).
     if (left === 'ACTIVE') deps.onSlotFreed?.();
-    res.status(204).end();
-  });
+    return { status: 204, headers: NO_STORE };
+  };
 
-  router.get('/queue/stats', async (_req, res) => {
+  const stats = async () => {
     const counts = await store.counts(Date.now()).catch(unavailable);
     const admissionLimit = viewOfLimit(deps.admissionLimit);
     const body: QueueStatsResponse = {
@@ -186,8 +181,13 @@ export function queueRoutes(deps: QueueRoutesDependencies): Router {
       admissionRatePerSecond: Math.round(counts.admissionRatePerSecond * 1_000) / 1_000,
       breaker: deps.breakerState(),
     };
-    res.json(body);
-  });
+    return { status: 200, body };
+  };
 
-  return router;
+  return [
+    { method: 'POST', path: '/queue/tokens', handle: issue },
+    { method: 'GET', path: '/queue/tokens/me', handle: status },
+    { method: 'DELETE', path: '/queue/tokens/me', handle: leave },
+    { method: 'GET', path: '/queue/stats', handle: stats },
+  ];
 }

@@ -1,0 +1,104 @@
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Request, RequestHandler, Response } from 'express';
+import { REQUEST_ID_HEADER } from './request-id';
+
+/** What a route handler sees of a request, whichever lane (the fast lane or Express) carried it. */
+export interface ApiRequest {
+  method: string;
+  /** The matched route's path parameters, decoded. */
+  params: Readonly<Record<string, string>>;
+  /** The parsed query string (Express's "simple" parser: `node:querystring`). */
+  query: Readonly<Record<string, unknown>>;
+  /** The raw query string with its `?`, or '' when there is none. */
+  search: string;
+  headers: IncomingHttpHeaders;
+  /** The parsed JSON body, or undefined when the request had none. */
+  body: unknown;
+  /** The client's address; X-Forwarded-For counts only from a trusted (loopback) proxy. */
+  ip: string;
+  requestId: string;
+  /** Runs `listener` if the client goes away before the answer is complete; returns the way to stop listening. */
+  onClose: (listener: () => void) => () => void;
+}
+
+/** A handler's answer: a status, extra headers and a JSON body, a relayed stream, or nothing (204). */
+export interface ApiReply {
+  status: number;
+  headers?: Readonly<Record<string, string | number>>;
+  body?: unknown;
+  /**
+   * Called once the answer is written (a relayed stream: once it ended), whatever the lane; with the
+   * error when relaying a stream failed midway (its status is sent, so it can only have been cut short).
+   */
+  onSent?: (error?: unknown) => void;
+}
+
+export type ApiHandler = (request: ApiRequest) => Promise<ApiReply>;
+
+/** A route written once and served by either lane: method, an Express-style path, the handler. */
+export interface ApiRoute {
+  method: 'GET' | 'POST' | 'DELETE';
+  path: string;
+  handle: ApiHandler;
+}
+
+/** The `onClose` of an ApiRequest answered through `res`. */
+export function closeListener(res: ServerResponse): ApiRequest['onClose'] {
+  return (listener) => {
+    const closed = () => {
+      if (!res.writableFinished) listener();
+    };
+    res.once('close', closed);
+    return () => res.off('close', closed);
+  };
+}
+
+/**
+ * Writes a reply. A JSON body gets the same headers `res.json` sets (type with charset, length); a
+ * Readable is streamed, not buffered (a failure midway cuts the answer short and reaches `onSent`).
+ */
+export async function writeReply(res: ServerResponse, reply: ApiReply): Promise<void> {
+  res.statusCode = reply.status;
+  for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+  if (reply.body instanceof Readable) {
+    const failure = await pipeline(reply.body, res).then(
+      () => undefined,
+      (error: unknown) => error ?? new Error('relay failed'),
+    );
+    reply.onSent?.(failure);
+    return;
+  } else if (reply.body === undefined) {
+    res.end();
+  } else {
+    const json = JSON.stringify(reply.body);
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.setHeader('Content-Length', Buffer.byteLength(json));
+    res.end(json);
+  }
+  reply.onSent?.();
+}
+
+/** The ApiRequest of a request Express has routed (its body parsed by the app's JSON parser). */
+function apiRequestOf(req: Request, res: Response): ApiRequest {
+  const query = req.originalUrl.indexOf('?');
+  return {
+    method: req.method,
+    params: req.params as Record<string, string>,
+    query: req.query as Record<string, unknown>,
+    search: query === -1 ? '' : req.originalUrl.slice(query),
+    headers: req.headers,
+    body: req.body,
+    ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+    requestId: String(res.getHeader(REQUEST_ID_HEADER) ?? ''),
+    onClose: closeListener(res),
+  };
+}
+
+/** Serves an ApiHandler as an Express route handler; failures go to the app's error handler. */
+export function expressHandler(handle: ApiHandler): RequestHandler {
+  return async (req, res) => {
+    await writeReply(res, await handle(apiRequestOf(req, res)));
+  };
+}
