@@ -5,9 +5,9 @@ export interface AppDependencies {
   logger: Logger;
   metrics: Registry;
   readiness: ReadinessCheck[];
-  /** The hot routes, served ahead of the middleware chain: the queue's own (see main.ts). */
+  /** The hot routes, served ahead of the middleware chain: the queue's own and the forwarded ones (see main.ts). */
   fastRoutes: ApiRoute[];
-  /** The event stream, then the protected routes forwarded to booking and payment. */
+  /** The event stream, and the 405 answers of the forwarded paths. */
   routes: Router[];
 }
 

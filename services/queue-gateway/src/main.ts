@@ -13,7 +13,7 @@ import { bodyIdentity, jwtIdentity } from './entry-points/http/caller-identity';
 import { forwardRoutes } from './entry-points/http/forward.routes';
 import { queueEventRoutes } from './entry-points/http/queue-events.routes';
 import { queueRoutes } from './entry-points/http/queue.routes';
-import { verifyQueueToken } from './entry-points/http/verify-token.middleware';
+import { verifyQueueToken } from './entry-points/http/verify-token';
 import { startAdmission } from './entry-points/jobs/admission.job';
 import { presenceInterval, startWaitingRoom } from './entry-points/jobs/waiting-room.job';
 import { startPaymentCompletedConsumer } from './entry-points/kafka/payment-completed.consumer';
@@ -92,7 +92,7 @@ void runService('queue-gateway', loadConfig, async (runtime) => {
     perUser: limitOf('user', config.RATE_LIMIT_PER_USER, config.RATE_LIMIT_USER_WINDOW_SECONDS),
   };
 
-  const fastRoutes = queueRoutes({
+  const queue = queueRoutes({
     store,
     lookup: tokenLookup.view,
     config,
@@ -104,19 +104,22 @@ void runService('queue-gateway', loadConfig, async (runtime) => {
     admissionLimit: admission.limit,
     onSlotFreed: admission.admitNow,
   });
-  const routes = [
-    events.router,
-    forwardRoutes({
-      verify: verifyQueueToken({ lookup: tokenLookup.lookup }),
-      upstreams,
-      internalToken: config.INTERNAL_TOKEN,
-      logger,
-      observe: (latencyMs, failed) => admission.limit.observe(latencyMs, failed),
-      onPaid: freeSlotOf,
-      onHeld: endWithHold,
-    }),
-  ];
-  const app = buildApp({ logger, metrics, readiness: [postgres.readiness, redis.readiness, kafka.readiness], fastRoutes, routes });
+  const forwards = forwardRoutes({
+    verify: verifyQueueToken({ lookup: tokenLookup.lookup }),
+    upstreams,
+    internalToken: config.INTERNAL_TOKEN,
+    logger,
+    observe: (latencyMs, failed) => admission.limit.observe(latencyMs, failed),
+    onPaid: freeSlotOf,
+    onHeld: endWithHold,
+  });
+  const app = buildApp({
+    logger,
+    metrics,
+    readiness: [postgres.readiness, redis.readiness, kafka.readiness],
+    fastRoutes: [...queue, ...forwards.fastRoutes],
+    routes: [events.router, forwards.router],
+  });
   await serveHttp(runtime, app, config);
   // Registered after the server, so it runs before it closes: open long-polls and event streams end
   // now (clients reconnect elsewhere) instead of holding the shutdown for up to a minute.

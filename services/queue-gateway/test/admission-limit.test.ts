@@ -50,17 +50,16 @@ beforeAll(async () => {
   admission = await startAdmission({ redisUrl: REDIS_URL, store, config, logger: silentLogger() });
   const metrics = createMetricsRegistry('queue-gateway-test');
   const lookup = (token: string, now: number) => store.lookup(token, now, { touch: true });
-  const fastRoutes = queueRoutes({ store, lookup, config, breakerState: () => 'CLOSED', metrics, room: new WaitingRoom(), admissionLimit: admission.limit, onSlotFreed: admission.admitNow });
-  const routes = [
-    forwardRoutes({
-      verify: verifyFromRedis(store),
-      upstreams: { booking: upstream, payment: upstream },
-      internalToken: INTERNAL_TOKEN,
-      logger: silentLogger(),
-      observe: (latencyMs, failed) => admission.limit.observe(latencyMs, failed),
-    }),
-  ];
-  gateway = await listen(createServiceApp({ logger: silentLogger(), metrics, readiness: [], fastRoutes, routes }), 0, '127.0.0.1');
+  const queue = queueRoutes({ store, lookup, config, breakerState: () => 'CLOSED', metrics, room: new WaitingRoom(), admissionLimit: admission.limit, onSlotFreed: admission.admitNow });
+  const forwards = forwardRoutes({
+    verify: verifyFromRedis(store),
+    upstreams: { booking: upstream, payment: upstream },
+    internalToken: INTERNAL_TOKEN,
+    logger: silentLogger(),
+    observe: (latencyMs, failed) => admission.limit.observe(latencyMs, failed),
+  });
+  const app = createServiceApp({ logger: silentLogger(), metrics, readiness: [], fastRoutes: [...queue, ...forwards.fastRoutes], routes: [forwards.router] });
+  gateway = await listen(app, 0, '127.0.0.1');
 });
 
 afterAll(async () => {

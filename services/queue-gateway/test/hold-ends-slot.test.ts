@@ -37,7 +37,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => booking.listen(0, '127.0.0.1', resolve));
   upstream = createUpstream({ name: 'booking', url: `http://127.0.0.1:${(booking.address() as AddressInfo).port}` });
-  const routes = forwardRoutes({
+  const forwards = forwardRoutes({
     verify: verifyFromRedis(store),
     upstreams: { booking: upstream, payment: upstream },
     internalToken: INTERNAL_TOKEN,
@@ -45,7 +45,7 @@ beforeAll(async () => {
     // As main.ts wires it, without the grace.
     onHeld: (token, holdEndsAt) => void store.endWithHold(token, holdEndsAt, 300_000, Date.now()).then((ends) => ends && admission.admitAt(ends)),
   });
-  gateway = await listen(createServiceApp({ logger: silentLogger(), metrics: createMetricsRegistry('hold-test'), readiness: [], routes: [routes] }), 0, '127.0.0.1');
+  gateway = await listen(createServiceApp({ logger: silentLogger(), metrics: createMetricsRegistry('hold-test'), readiness: [], fastRoutes: forwards.fastRoutes, routes: [forwards.router] }), 0, '127.0.0.1');
 });
 
 afterAll(async () => {

@@ -26,7 +26,7 @@ export interface ApiRequest {
 /** A handler's answer: a status, extra headers and a JSON body, a relayed stream, or nothing (204). */
 export interface ApiReply {
   status: number;
-  headers?: Readonly<Record<string, string | number>>;
+  headers?: Readonly<Record<string, string | number | readonly string[]>>;
   body?: unknown;
   /**
    * Called once the answer is written (a relayed stream: once it ended), whatever the lane; with the

@@ -15,7 +15,7 @@ import type { FallbackTokenRepository } from '../../src/data-access/fallback-tok
 import { RedisQueueStore } from '../../src/data-access/queue.store';
 import { createUpstream, type Upstream, type UpstreamTimeouts } from '../../src/data-access/upstream.client';
 import { forwardRoutes } from '../../src/entry-points/http/forward.routes';
-import { verifyQueueToken } from '../../src/entry-points/http/verify-token.middleware';
+import { verifyQueueToken } from '../../src/entry-points/http/verify-token';
 
 /*
  * The gateway's verification and forwarding pieces wired as app.ts/main.ts will wire them, around
@@ -126,8 +126,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     booking: createUpstream({ name: 'booking', url: options.bookingUrl, timeouts: options.timeouts }),
     payment: createUpstream({ name: 'payment', url: options.paymentUrl, timeouts: options.timeouts }),
   };
-  const routes = forwardRoutes({ verify: verifyQueueToken({ lookup: lookup.lookup }), upstreams, internalToken: INTERNAL_TOKEN, logger });
-  const server = await listen(createServiceApp({ logger, metrics, readiness: [], routes: [routes] }), 0, '127.0.0.1');
+  const forwards = forwardRoutes({ verify: verifyQueueToken({ lookup: lookup.lookup }), upstreams, internalToken: INTERNAL_TOKEN, logger });
+  const server = await listen(createServiceApp({ logger, metrics, readiness: [], fastRoutes: forwards.fastRoutes, routes: [forwards.router] }), 0, '127.0.0.1');
   return {
     server,
     lookup,

@@ -57,7 +57,7 @@ export async function startDoor(options: DoorOptions): Promise<Door> {
   const metrics = createMetricsRegistry('queue-gateway-test');
   const store = new RedisQueueStore(options.redis, { prefix: options.prefix, abandonAfterMs: 600_000 });
   const upstream = createUpstream({ name: 'booking', url: options.upstreamUrl });
-  const fastRoutes = queueRoutes({
+  const queue = queueRoutes({
     store,
     lookup: (token, now, lookupOptions) => store.lookup(token, now, lookupOptions),
     config: { QUEUE_ACTIVE_TTL_SECONDS: 300 },
@@ -68,10 +68,9 @@ export async function startDoor(options: DoorOptions): Promise<Door> {
     identify: options.identify,
     issueLimits: options.issueLimits,
   });
-  const routes = [
-    forwardRoutes({ verify: verifyFromRedis(store), upstreams: { booking: upstream, payment: upstream }, internalToken: INTERNAL_TOKEN, logger }),
-  ];
-  const server = await listen(createServiceApp({ logger, metrics, readiness: [], fastRoutes, routes }), 0, '127.0.0.1');
+  const forwards = forwardRoutes({ verify: verifyFromRedis(store), upstreams: { booking: upstream, payment: upstream }, internalToken: INTERNAL_TOKEN, logger });
+  const app = createServiceApp({ logger, metrics, readiness: [], fastRoutes: [...queue, ...forwards.fastRoutes], routes: [forwards.router] });
+  const server = await listen(app, 0, '127.0.0.1');
   return {
     server,
     store,

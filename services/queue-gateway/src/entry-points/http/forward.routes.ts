@@ -1,23 +1,24 @@
+import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
-import { pipeline } from 'node:stream/promises';
-import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
+import express, { type Router } from 'express';
 import { HttpHeaders } from '@ticketing/contracts';
-import { AppError, callerUserId, internalHeaders, type Logger } from '@ticketing/service-kit';
+import { AppError, internalHeaders, type ApiHandler, type ApiRequest, type ApiRoute, type Logger } from '@ticketing/service-kit';
 import type { Upstream } from '../../data-access/upstream.client';
+import type { VerifiedCaller, VerifyQueueToken } from './verify-token';
 
-type Method = 'get' | 'post';
+type Method = 'GET' | 'POST';
 type Target = 'booking' | 'payment';
 
 /** The protected routes of API.md and who serves each: catalogue and reservations → booking, money → payment. */
 export const PROTECTED_ROUTES: readonly { method: Method; path: string; target: Target }[] = [
-  { method: 'get', path: '/concerts', target: 'booking' },
-  { method: 'get', path: '/concerts/:concertId/schedules', target: 'booking' },
-  { method: 'get', path: '/schedules/:scheduleId/seats', target: 'booking' },
-  { method: 'post', path: '/reservations', target: 'booking' },
-  { method: 'get', path: '/reservations/:reservationId', target: 'booking' },
-  { method: 'get', path: '/balance', target: 'payment' },
-  { method: 'post', path: '/balance/charge', target: 'payment' },
-  { method: 'post', path: '/payments', target: 'payment' },
+  { method: 'GET', path: '/concerts', target: 'booking' },
+  { method: 'GET', path: '/concerts/:concertId/schedules', target: 'booking' },
+  { method: 'GET', path: '/schedules/:scheduleId/seats', target: 'booking' },
+  { method: 'POST', path: '/reservations', target: 'booking' },
+  { method: 'GET', path: '/reservations/:reservationId', target: 'booking' },
+  { method: 'GET', path: '/balance', target: 'payment' },
+  { method: 'POST', path: '/balance/charge', target: 'payment' },
+  { method: 'POST', path: '/payments', target: 'payment' },
 ];
 
 /**
@@ -31,8 +32,8 @@ const FORWARDED_REQUEST_HEADERS = ['accept', 'accept-language', 'user-agent', Ht
 const RELAYED_RESPONSE_HEADERS = ['content-type', 'content-length', 'cache-control', 'etag', 'last-modified', 'location', 'retry-after'];
 
 export interface ForwardRoutesDependencies {
-  /** `verifyQueueToken(…)`: runs first on every protected route and sets `res.locals.userId`. */
-  verify: RequestHandler;
+  /** `verifyQueueToken(…)`: runs first on every protected route and names the caller. */
+  verify: VerifyQueueToken;
   upstreams: Record<Target, Upstream>;
   /** INTERNAL_TOKEN, presented to booking and payment. */
   internalToken: string;
@@ -60,22 +61,19 @@ function holdEndOf(body: string): number | undefined {
 }
 
 /** The upstream path: the route's template with the matched parameters re-encoded, plus the raw query. */
-function upstreamPath(template: string, req: Request): string {
-  const path = template.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(String(req.params[name] ?? '')));
-  const query = req.originalUrl.indexOf('?');
-  return query === -1 ? path : path + req.originalUrl.slice(query);
+function upstreamPath(template: string, req: ApiRequest): string {
+  return template.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(req.params[name] ?? '')) + req.search;
 }
 
-function requestHeaders(req: Request, res: Response, internalToken: string, hasBody: boolean): Record<string, string> {
+function requestHeaders(req: ApiRequest, caller: VerifiedCaller, internalToken: string, hasBody: boolean): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const name of FORWARDED_REQUEST_HEADERS) {
     const value = req.headers[name];
     if (typeof value === 'string') headers[name] = value;
   }
   if (hasBody) headers['content-type'] = 'application/json';
-  const requestId = res.getHeader(HttpHeaders.RequestId);
   // The user comes from the verified token only; whatever the client sent as X-User-Id was never copied.
-  return { ...headers, ...internalHeaders({ token: internalToken, userId: callerUserId(res), requestId: requestId === undefined ? undefined : String(requestId) }) };
+  return { ...headers, ...internalHeaders({ token: internalToken, userId: caller.userId, requestId: req.requestId }) };
 }
 
 /**
@@ -83,23 +81,21 @@ function requestHeaders(req: Request, res: Response, internalToken: string, hasB
  * booking or payment and relay the answer (status, body, safe headers). An upstream that cannot be
  * reached or does not answer in time is a 503 COMMON.UNAVAILABLE, never a hanging request.
  */
-export function forwardRoutes(deps: ForwardRoutesDependencies): Router {
+export function forwardRoutes(deps: ForwardRoutesDependencies): { fastRoutes: ApiRoute[]; router: Router } {
   const logger = deps.logger.child({ component: 'forward' });
-  const router = express.Router();
 
-  const forward = (template: string, upstream: Upstream): RequestHandler => async (req, res) => {
-    // express.json already parsed the body (and refused bad JSON with a 400); send it on re-serialized.
+  const forward = (template: string, upstream: Upstream): ApiHandler => async (req) => {
+    const caller = await deps.verify(req.headers);
+    // The body was parsed (bad JSON refused with a 400) on the way in; it goes on re-serialized.
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD' && req.body !== undefined;
     const aborted = new AbortController();
-    res.once('close', () => {
-      if (!res.writableFinished) aborted.abort();
-    });
+    req.onClose(() => aborted.abort());
     const started = performance.now();
     const answer = await upstream
       .request({
         method: req.method,
         path: upstreamPath(template, req),
-        headers: requestHeaders(req, res, deps.internalToken, hasBody),
+        headers: requestHeaders(req, caller, deps.internalToken, hasBody),
         body: hasBody ? JSON.stringify(req.body) : undefined,
         signal: aborted.signal,
       })
@@ -111,36 +107,41 @@ export function forwardRoutes(deps: ForwardRoutesDependencies): Router {
         });
       });
     deps.observe?.(performance.now() - started, answer.status >= 500);
-    if (answer.status === 201 && template === '/payments') deps.onPaid?.(String(res.locals.queueToken));
-    res.status(answer.status);
+    if (answer.status === 201 && template === '/payments') deps.onPaid?.(caller.token);
+    const headers: Record<string, string | string[]> = {};
     for (const name of RELAYED_RESPONSE_HEADERS) {
       const value = answer.headers[name];
-      if (value !== undefined) res.setHeader(name, value);
+      if (value !== undefined) headers[name] = value;
     }
+    let body: Readable = answer.body;
     if (answer.status === 201 && template === '/reservations' && deps.onHeld) {
       // A hold's answer is a few hundred bytes: read it to learn when the hold ends, then relay it.
-      const body = await text(answer.body);
-      const holdEndsAt = holdEndOf(body);
-      if (holdEndsAt !== undefined) deps.onHeld(String(res.locals.queueToken), holdEndsAt);
-      res.end(body);
-      return;
+      const held = await text(answer.body);
+      const holdEndsAt = holdEndOf(held);
+      if (holdEndsAt !== undefined) deps.onHeld(caller.token, holdEndsAt);
+      body = Readable.from([held]);
     }
     // Streamed, not buffered: a long seat list costs no gateway memory. A failure mid-body can only cut
     // the response short (its status is already sent), so it is logged, not turned into an error answer.
-    await pipeline(answer.body, res).catch((error: unknown) => logger.warn({ err: error, upstream: upstream.name }, 'relaying the upstream answer failed'));
+    const onSent = (error?: unknown) => {
+      if (error) logger.warn({ err: error, upstream: upstream.name }, 'relaying the upstream answer failed');
+    };
+    return { status: answer.status, headers, body, onSent };
   };
 
+  const fastRoutes: ApiRoute[] = [];
   const allowed = new Map<string, string[]>();
   for (const route of PROTECTED_ROUTES) {
-    router[route.method](route.path, deps.verify, forward(route.path, deps.upstreams[route.target]));
-    allowed.set(route.path, [...(allowed.get(route.path) ?? []), route.method.toUpperCase()]);
+    fastRoutes.push({ method: route.method, path: route.path, handle: forward(route.path, deps.upstreams[route.target]) });
+    allowed.set(route.path, [...(allowed.get(route.path) ?? []), route.method]);
   }
   // Other methods on these paths are not part of the contract: 405, and never forwarded.
+  const router = express.Router();
   for (const [path, methods] of allowed) {
     router.all(path, (_req, res, next) => {
       res.setHeader('Allow', methods.join(', '));
       next(new AppError('COMMON.METHOD_NOT_ALLOWED', `Use ${methods.join(' or ')} on ${path}`));
     });
   }
-  return router;
+  return { fastRoutes, router };
 }

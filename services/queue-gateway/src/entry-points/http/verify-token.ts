@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
 import { HttpHeaders } from '@ticketing/contracts';
 import { AppError } from '@ticketing/service-kit';
 import type { LookupResult } from '../../data-access/token-lookup';
@@ -11,18 +11,25 @@ export interface VerifyTokenDependencies {
   now?: () => number;
 }
 
+/** Who is calling a protected route: the verified token's user (the only user id the gateway ever forwards) and the token. */
+export interface VerifiedCaller {
+  userId: string;
+  token: string;
+}
+
+export type VerifyQueueToken = (headers: IncomingHttpHeaders) => Promise<VerifiedCaller>;
+
 /**
  * Guards a protected route (API.md): `X-Queue-Token` must name an ACTIVE token. Missing, malformed,
  * unknown or expired → 401 QUEUE.TOKEN_INVALID; still waiting → 403 QUEUE.TOKEN_NOT_ACTIVE; neither
- * Redis nor the Postgres copy answering → 503 QUEUE.UNAVAILABLE. On success `res.locals.userId` is the
- * token's user (the only user id the gateway ever forwards) and `res.locals.queueToken` the token.
+ * Redis nor the Postgres copy answering → 503 QUEUE.UNAVAILABLE.
  */
-export function verifyQueueToken(deps: VerifyTokenDependencies): RequestHandler {
+export function verifyQueueToken(deps: VerifyTokenDependencies): VerifyQueueToken {
   const now = deps.now ?? Date.now;
-  return async (req, res, next) => {
-    const token = req.get(HttpHeaders.QueueToken);
+  return async (headers) => {
+    const token = headers[HttpHeaders.QueueToken.toLowerCase()];
     // Garbage is refused before it costs a Redis (or Postgres) round trip.
-    if (!isWellFormedQueueToken(token)) throw new AppError('QUEUE.TOKEN_INVALID', 'Missing or invalid queue token');
+    if (typeof token !== 'string' || !isWellFormedQueueToken(token)) throw new AppError('QUEUE.TOKEN_INVALID', 'Missing or invalid queue token');
     // Protected calls do not count as a waiting user's poll: only the status route refreshes a place.
     const { view } = await deps.lookup(token, now(), { touch: false }).catch((error: unknown) => {
       throw new AppError('QUEUE.UNAVAILABLE', 'Queue tokens cannot be checked right now; retry shortly', {
@@ -32,8 +39,6 @@ export function verifyQueueToken(deps: VerifyTokenDependencies): RequestHandler 
     });
     if (!view) throw new AppError('QUEUE.TOKEN_INVALID', 'Unknown or expired queue token');
     if (view.status !== 'ACTIVE') throw new AppError('QUEUE.TOKEN_NOT_ACTIVE', 'The queue token is still waiting in line');
-    res.locals.userId = view.userId;
-    res.locals.queueToken = token;
-    next();
+    return { userId: view.userId, token };
   };
 }
