@@ -7,36 +7,53 @@ import {
   createLogger,
   createMetricsRegistry,
   createServiceApp,
+  internalApiRoutes,
   internalHeaders,
   listen,
   requireInternalCredential,
   runWithCorrelationId,
   type RunningServer,
+  type ServiceApp,
 } from '../src';
 
 const SECRET = 'internal-secret-for-tests-0123456789';
 
-describe('requireInternalCredential', () => {
+/** The same two routes, guarded by the Express middleware or written as internal ApiRoutes (the fast lane). */
+function guardedApp(style: 'middleware' | 'internalApiRoutes', reached: { userId: string | undefined }[]): ServiceApp {
+  const options = { logger: createLogger({ service: 'test', destination: new PassThrough() }), metrics: createMetricsRegistry('test'), readiness: [] };
+  if (style === 'internalApiRoutes') {
+    const fastRoutes = internalApiRoutes(SECRET, [
+      {
+        method: 'GET',
+        path: '/whoami',
+        handle: async (_req, caller) => {
+          reached.push({ userId: caller.userId });
+          return { status: 200, body: { userId: caller.userId ?? null } };
+        },
+      },
+      { method: 'POST', path: '/act', handle: async (_req, caller) => ({ status: 200, body: { actingFor: callerUserId(caller) } }) },
+    ]);
+    return createServiceApp({ ...options, fastRoutes, routes: [] });
+  }
+  const routes = express.Router();
+  routes.use(requireInternalCredential(SECRET));
+  routes.get('/whoami', (_req, res) => {
+    reached.push({ userId: res.locals.userId });
+    res.json({ userId: res.locals.userId ?? null });
+  });
+  routes.post('/act', (_req, res) => {
+    res.json({ actingFor: callerUserId(res.locals) });
+  });
+  return createServiceApp({ ...options, routes: [routes] });
+}
+
+describe.each(['middleware', 'internalApiRoutes'] as const)('the internal credential (%s)', (style) => {
   let server: RunningServer;
   /** What the guarded route saw, so tests assert on what reached it, not only on status codes. */
   const reached: { userId: string | undefined }[] = [];
 
   beforeAll(async () => {
-    const routes = express.Router();
-    routes.use(requireInternalCredential(SECRET));
-    routes.get('/whoami', (_req, res) => {
-      reached.push({ userId: res.locals.userId });
-      res.json({ userId: res.locals.userId ?? null });
-    });
-    routes.post('/act', (_req, res) => {
-      res.json({ actingFor: callerUserId(res) });
-    });
-    const app = createServiceApp({
-      logger: createLogger({ service: 'test', destination: new PassThrough() }),
-      metrics: createMetricsRegistry('test'),
-      readiness: [],
-      routes: [routes],
-    });
+    const app = guardedApp(style, reached);
     server = await listen(app, 0, '127.0.0.1');
   });
 
@@ -70,7 +87,7 @@ describe('requireInternalCredential', () => {
     expect(reached).toHaveLength(before);
   });
 
-  it('when the credential and a user id are sent, then the route sees that user in res.locals.userId', async () => {
+  it('when the credential and a user id are sent, then the route sees that user', async () => {
     const res = await get('/whoami', internalHeaders({ token: SECRET, userId: 'alice_01', requestId: 'req-1' }));
 
     expect(res.status).toBe(200);

@@ -1,5 +1,5 @@
 import express from 'express';
-import { createServiceApp, requireInternalCredential, type Logger, type ReadinessCheck, type Registry, type ServiceApp } from '@ticketing/service-kit';
+import { createServiceApp, internalApiRoutes, requireInternalCredential, type Logger, type ReadinessCheck, type Registry, type ServiceApp } from '@ticketing/service-kit';
 import type { BookingMetrics } from './data-access/booking.metrics';
 import type { PrismaCatalogueReader } from './data-access/catalogue.repository';
 import type { ReservationService } from './domain/reservation.service';
@@ -19,8 +19,8 @@ export interface AppDependencies {
 
 /** Booking's HTTP app, built without listening (tests mount it on port 0). Every route but health and metrics needs the internal credential. */
 export function buildApp(deps: AppDependencies): ServiceApp {
-  const routes = express.Router();
-  routes.use(requireInternalCredential(deps.internalToken));
-  routes.use(catalogueRoutes(deps.catalogue), reservationRoutes(deps.reservations, deps.bookingMetrics), internalRoutes(deps.reservations));
-  return createServiceApp({ ...deps, routes: [routes] });
+  const fastRoutes = internalApiRoutes(deps.internalToken, [...catalogueRoutes(deps.catalogue), ...reservationRoutes(deps.reservations, deps.bookingMetrics)]);
+  // Payment's confirm and release, and any other path: the credential first (401 without it).
+  const routes = express.Router().use(requireInternalCredential(deps.internalToken), internalRoutes(deps.reservations));
+  return createServiceApp({ ...deps, fastRoutes, routes: [routes] });
 }

@@ -1,5 +1,5 @@
 import express from 'express';
-import { createServiceApp, requireInternalCredential, type Logger, type ReadinessCheck, type Registry, type ServiceApp } from '@ticketing/service-kit';
+import { createServiceApp, internalApiRoutes, requireInternalCredential, type Logger, type ReadinessCheck, type Registry, type ServiceApp } from '@ticketing/service-kit';
 import type { BalanceService } from './domain/balance.service';
 import type { PaymentService } from './domain/payment.service';
 import { balanceRoutes } from './entry-points/http/balance.routes';
@@ -17,8 +17,8 @@ export interface AppDependencies {
 
 /** Payment's HTTP app, built without listening (tests mount it on port 0). Every route but health and metrics needs the internal credential. */
 export function buildApp(deps: AppDependencies): ServiceApp {
-  const routes = express.Router();
-  routes.use(requireInternalCredential(deps.internalToken));
-  routes.use(balanceRoutes(deps.balances), paymentRoutes(deps.payments));
-  return createServiceApp({ ...deps, routes: [routes] });
+  const fastRoutes = internalApiRoutes(deps.internalToken, [...balanceRoutes(deps.balances), ...paymentRoutes(deps.payments)]);
+  // Any other path: the credential first (401 without it), then 404.
+  const routes = express.Router().use(requireInternalCredential(deps.internalToken));
+  return createServiceApp({ ...deps, fastRoutes, routes: [routes] });
 }

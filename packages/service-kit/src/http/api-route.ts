@@ -28,6 +28,8 @@ export interface ApiReply {
   status: number;
   headers?: Readonly<Record<string, string | number | readonly string[]>>;
   body?: unknown;
+  /** A body already serialised as JSON (a cached list), sent as is. */
+  json?: string;
   /**
    * Called once the answer is written (a relayed stream: once it ended), whatever the lane; with the
    * error when relaying a stream failed midway (its status is sent, so it can only have been cut short).
@@ -69,10 +71,10 @@ export async function writeReply(res: ServerResponse, reply: ApiReply): Promise<
     );
     reply.onSent?.(failure);
     return;
-  } else if (reply.body === undefined) {
+  } else if (reply.body === undefined && reply.json === undefined) {
     res.end();
   } else {
-    const json = JSON.stringify(reply.body);
+    const json = reply.json ?? JSON.stringify(reply.body);
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
     res.setHeader('Content-Length', Buffer.byteLength(json));
     res.end(json);

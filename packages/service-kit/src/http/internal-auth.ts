@@ -1,8 +1,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { RequestHandler, Response } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { RequestHandler } from 'express';
 import { HttpHeaders, UserId } from '@ticketing/contracts';
 import { AppError } from '../errors/app-error';
 import { currentCorrelationId } from '../logger/request-context';
+import type { ApiReply, ApiRequest, ApiRoute } from './api-route';
+
+const INTERNAL_TOKEN = HttpHeaders.InternalToken.toLowerCase();
+const USER_ID = HttpHeaders.UserId.toLowerCase();
 
 declare global {
   // Express' own extension point for a typed res.locals.
@@ -20,32 +25,40 @@ declare global {
  */
 const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
 
+/** Who called a route behind the internal credential. */
+export interface InternalCaller {
+  /** The user the gateway verified, from `X-User-Id`, when the caller named one. */
+  userId?: string;
+}
+
 /**
- * Express middleware for booking and payment: every request must present the shared internal credential
- * in `X-Internal-Token` (compared in constant time), otherwise `401 AUTH.INTERNAL_CREDENTIAL_MISSING`.
- * A valid `X-User-Id` (the user the gateway derived from the queue token) is put in `res.locals.userId`;
- * a malformed one is `400 VALIDATION.INVALID_HEADER`. Mount it in front of a service's own routes only:
- * `/health/*` and `/metrics` stay open to probes and scrapers.
+ * The internal credential check for booking and payment: the request must present the shared internal
+ * credential in `X-Internal-Token` (compared in constant time), otherwise `401 AUTH.INTERNAL_CREDENTIAL_MISSING`.
+ * A valid `X-User-Id` (the user the gateway derived from the queue token) names the caller's user; a
+ * malformed one is `400 VALIDATION.INVALID_HEADER`. `/health/*` and `/metrics` stay open to probes and scrapers.
  */
-export function requireInternalCredential(expectedToken: string): RequestHandler {
+export function internalCredential(expectedToken: string): (headers: IncomingHttpHeaders) => InternalCaller {
   // An empty secret would let an empty header through; config already demands ≥ 16 characters.
-  if (expectedToken.length === 0) throw new Error('requireInternalCredential needs a non-empty token');
+  if (expectedToken.length === 0) throw new Error('internalCredential needs a non-empty token');
   const expected = digest(expectedToken);
+  return (headers) => {
+    const presented = headers[INTERNAL_TOKEN];
+    if (typeof presented !== 'string' || !timingSafeEqual(digest(presented), expected)) {
+      throw new AppError('AUTH.INTERNAL_CREDENTIAL_MISSING', 'A valid internal credential is required');
+    }
+    const userId = headers[USER_ID];
+    if (userId === undefined) return {};
+    // A repeated header arrives joined with ", " and fails here, instead of naming two users.
+    if (typeof userId !== 'string' || !UserId.safeParse(userId).success) throw new AppError('VALIDATION.INVALID_HEADER', `${HttpHeaders.UserId} is malformed`);
+    return { userId };
+  };
+}
+
+/** `internalCredential` as Express middleware, in front of a service's own routes: the user goes to `res.locals.userId`. */
+export function requireInternalCredential(expectedToken: string): RequestHandler {
+  const check = internalCredential(expectedToken);
   return (req, res, next) => {
-    const presented = req.get(HttpHeaders.InternalToken);
-    if (presented === undefined || !timingSafeEqual(digest(presented), expected)) {
-      next(new AppError('AUTH.INTERNAL_CREDENTIAL_MISSING', 'A valid internal credential is required'));
-      return;
-    }
-    const userId = req.get(HttpHeaders.UserId);
-    if (userId !== undefined) {
-      // A repeated header arrives joined with ", " and fails here, instead of naming two users.
-      if (!UserId.safeParse(userId).success) {
-        next(new AppError('VALIDATION.INVALID_HEADER', `${HttpHeaders.UserId} is malformed`));
-        return;
-      }
-      res.locals.userId = userId;
-    }
+    res.locals.userId = check(req.headers).userId;
     next();
   };
 }
@@ -55,10 +68,20 @@ export function requireInternalCredential(expectedToken: string): RequestHandler
  * `401 AUTH.INTERNAL_CREDENTIAL_MISSING` when the caller (authenticated, but without `X-User-Id`) did not
  * say on whose behalf it calls: such a route must never fall back to "any user".
  */
-export function callerUserId(res: Response): string {
-  const userId = res.locals.userId;
-  if (userId === undefined) throw new AppError('AUTH.INTERNAL_CREDENTIAL_MISSING', `${HttpHeaders.UserId} is required`);
-  return userId;
+export function callerUserId(caller: InternalCaller): string {
+  if (caller.userId === undefined) throw new AppError('AUTH.INTERNAL_CREDENTIAL_MISSING', `${HttpHeaders.UserId} is required`);
+  return caller.userId;
+}
+
+/** A route behind the internal credential: its handler gets the verified caller. */
+export interface InternalApiRoute extends Omit<ApiRoute, 'handle'> {
+  handle: (request: ApiRequest, caller: InternalCaller) => Promise<ApiReply>;
+}
+
+/** ApiRoutes (served by the fast lane) that check the internal credential before anything else. */
+export function internalApiRoutes(expectedToken: string, routes: readonly InternalApiRoute[]): ApiRoute[] {
+  const check = internalCredential(expectedToken);
+  return routes.map((route) => ({ ...route, handle: (request) => route.handle(request, check(request.headers)) }));
 }
 
 export interface InternalHeadersInput {

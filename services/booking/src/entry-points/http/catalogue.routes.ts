@@ -1,30 +1,26 @@
-import express, { type Router } from 'express';
 import { ConcertIdParams, ScheduleIdParams, SeatListQuery } from '@ticketing/contracts';
-import { AppError, parseInput } from '@ticketing/service-kit';
+import { AppError, parseInput, type InternalApiRoute } from '@ticketing/service-kit';
 import type { PrismaCatalogueReader } from '../../data-access/catalogue.repository';
 
 /** `GET /concerts`, `GET /concerts/:concertId/schedules`, `GET /schedules/:scheduleId/seats`: JSON straight from the reader. */
-export function catalogueRoutes(catalogue: PrismaCatalogueReader): Router {
-  const router = express.Router();
-
-  router.get('/concerts', async (_req, res) => {
-    res.type('application/json').send(await catalogue.concertsJson());
-  });
-
-  router.get('/concerts/:concertId/schedules', async (req, res) => {
+export function catalogueRoutes(catalogue: PrismaCatalogueReader): InternalApiRoute[] {
+  const concerts = async () => ({ status: 200, json: await catalogue.concertsJson() });
+  const schedules: InternalApiRoute['handle'] = async (req) => {
     const { concertId } = parseInput(ConcertIdParams, req.params, 'VALIDATION.INVALID_PARAMS');
-    const schedules = await catalogue.schedulesJson(concertId);
-    if (schedules === undefined) throw new AppError('BOOKING.CONCERT_NOT_FOUND', `No concert ${concertId}`);
-    res.type('application/json').send(schedules);
-  });
-
-  router.get('/schedules/:scheduleId/seats', async (req, res) => {
+    const json = await catalogue.schedulesJson(concertId);
+    if (json === undefined) throw new AppError('BOOKING.CONCERT_NOT_FOUND', `No concert ${concertId}`);
+    return { status: 200, json };
+  };
+  const seats: InternalApiRoute['handle'] = async (req) => {
     const { scheduleId } = parseInput(ScheduleIdParams, req.params, 'VALIDATION.INVALID_PARAMS');
     const { status } = parseInput(SeatListQuery, req.query, 'VALIDATION.INVALID_QUERY');
-    const seats = await catalogue.seatListJson(scheduleId, status);
-    if (seats === undefined) throw new AppError('BOOKING.SCHEDULE_NOT_FOUND', `No schedule ${scheduleId}`);
-    res.type('application/json').send(seats);
-  });
-
-  return router;
+    const json = await catalogue.seatListJson(scheduleId, status);
+    if (json === undefined) throw new AppError('BOOKING.SCHEDULE_NOT_FOUND', `No schedule ${scheduleId}`);
+    return { status: 200, json };
+  };
+  return [
+    { method: 'GET', path: '/concerts', handle: concerts },
+    { method: 'GET', path: '/concerts/:concertId/schedules', handle: schedules },
+    { method: 'GET', path: '/schedules/:scheduleId/seats', handle: seats },
+  ];
 }

@@ -1,6 +1,5 @@
-import express, { type Router } from 'express';
 import { CreateReservationRequest, ReservationIdParams, type Reservation } from '@ticketing/contracts';
-import { callerUserId, parseInput } from '@ticketing/service-kit';
+import { callerUserId, parseInput, type InternalApiRoute } from '@ticketing/service-kit';
 import type { BookingMetrics } from '../../data-access/booking.metrics';
 import type { ReservationRecord } from '../../domain/reservation';
 import type { ReservationService } from '../../domain/reservation.service';
@@ -15,25 +14,24 @@ export const toReservationBody = (r: ReservationRecord): Reservation => ({
 });
 
 /** `POST /reservations` (hold a seat) and `GET /reservations/:reservationId` (the owner's view). */
-export function reservationRoutes(reservations: ReservationService, metrics: BookingMetrics): Router {
-  const router = express.Router();
-
-  router.post('/reservations', async (req, res) => {
-    const userId = callerUserId(res);
+export function reservationRoutes(reservations: ReservationService, metrics: BookingMetrics): InternalApiRoute[] {
+  const hold: InternalApiRoute['handle'] = async (req, caller) => {
+    const userId = callerUserId(caller);
     const { scheduleId, seatNo } = parseInput(CreateReservationRequest, req.body);
     const endTimer = metrics.holdSeconds.startTimer();
     try {
-      res.status(201).json(toReservationBody(await reservations.hold(userId, scheduleId, seatNo)));
+      return { status: 201, body: toReservationBody(await reservations.hold(userId, scheduleId, seatNo)) };
     } finally {
       endTimer();
     }
-  });
-
-  router.get('/reservations/:reservationId', async (req, res) => {
-    const userId = callerUserId(res);
+  };
+  const read: InternalApiRoute['handle'] = async (req, caller) => {
+    const userId = callerUserId(caller);
     const { reservationId } = parseInput(ReservationIdParams, req.params, 'VALIDATION.INVALID_PARAMS');
-    res.json(toReservationBody(await reservations.getOwn(userId, reservationId)));
-  });
-
-  return router;
+    return { status: 200, body: toReservationBody(await reservations.getOwn(userId, reservationId)) };
+  };
+  return [
+    { method: 'POST', path: '/reservations', handle: hold },
+    { method: 'GET', path: '/reservations/:reservationId', handle: read },
+  ];
 }

@@ -1,23 +1,21 @@
-import express, { type Router } from 'express';
 import { ChargeRequest, type BalanceResponse } from '@ticketing/contracts';
-import { callerUserId, parseInput } from '@ticketing/service-kit';
+import { callerUserId, parseInput, type InternalApiRoute } from '@ticketing/service-kit';
 import type { BalanceService } from '../../domain/balance.service';
 
 /** `GET /balance` and `POST /balance/charge`, always for the user the gateway verified. */
-export function balanceRoutes(balances: BalanceService): Router {
-  const router = express.Router();
-
-  router.get('/balance', async (_req, res) => {
-    const body: BalanceResponse = { balance: await balances.balance(callerUserId(res)) };
-    res.json(body);
-  });
-
-  router.post('/balance/charge', async (req, res) => {
-    const userId = callerUserId(res);
+export function balanceRoutes(balances: BalanceService): InternalApiRoute[] {
+  const read: InternalApiRoute['handle'] = async (_req, caller) => {
+    const body: BalanceResponse = { balance: await balances.balance(callerUserId(caller)) };
+    return { status: 200, body };
+  };
+  const charge: InternalApiRoute['handle'] = async (req, caller) => {
+    const userId = callerUserId(caller);
     const { amount } = parseInput(ChargeRequest, req.body);
     const body: BalanceResponse = { balance: await balances.charge(userId, amount) };
-    res.json(body);
-  });
-
-  return router;
+    return { status: 200, body };
+  };
+  return [
+    { method: 'GET', path: '/balance', handle: read },
+    { method: 'POST', path: '/balance/charge', handle: charge },
+  ];
 }

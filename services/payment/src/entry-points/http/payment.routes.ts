@@ -1,19 +1,17 @@
-import express, { type Router } from 'express';
 import { CreatePaymentRequest, HttpHeaders, IdempotencyKey } from '@ticketing/contracts';
-import { callerUserId, parseInput } from '@ticketing/service-kit';
+import { callerUserId, parseInput, type InternalApiRoute } from '@ticketing/service-kit';
 import type { PaymentService } from '../../domain/payment.service';
 
+const IDEMPOTENCY_KEY = HttpHeaders.IdempotencyKey.toLowerCase();
+
 /** `POST /payments { reservationId }` with an optional `Idempotency-Key` (scoped to the caller). */
-export function paymentRoutes(payments: PaymentService): Router {
-  const router = express.Router();
-
-  router.post('/payments', async (req, res) => {
-    const userId = callerUserId(res);
+export function paymentRoutes(payments: PaymentService): InternalApiRoute[] {
+  const pay: InternalApiRoute['handle'] = async (req, caller) => {
+    const userId = callerUserId(caller);
     const { reservationId } = parseInput(CreatePaymentRequest, req.body);
-    const rawKey = req.get(HttpHeaders.IdempotencyKey);
+    const rawKey = req.headers[IDEMPOTENCY_KEY];
     const idempotencyKey = rawKey === undefined ? undefined : parseInput(IdempotencyKey, rawKey, 'VALIDATION.INVALID_HEADER');
-    res.status(201).json(await payments.pay({ userId, reservationId, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) }));
-  });
-
-  return router;
+    return { status: 201, body: await payments.pay({ userId, reservationId, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) }) };
+  };
+  return [{ method: 'POST', path: '/payments', handle: pay }];
 }
