@@ -18,4 +18,5 @@ export * from './data-access/prisma';
 export * from './data-access/connection-failure';
 export * from './data-access/redis';
 export * from './data-access/kafka';
+export * from './data-access/upstream';
 export * from './lifecycle/resources';

@@ -23,6 +23,7 @@ void runService('payment', loadConfig, async (runtime) => {
   });
 
   // Shutdown runs in reverse: HTTP stops first, then the jobs, then the producer, Kafka and Postgres.
+  shutdown.add('booking-client', wiring.close);
   const publisher = new KafkaOutboxPublisher(kafka.kafka);
   shutdown.add('kafka-producer', () => publisher.close());
   shutdown.add(

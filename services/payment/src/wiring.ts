@@ -33,6 +33,8 @@ export function wirePayment(options: WiringOptions) {
   const settlement = new PaymentSettlement(paymentStore, booking);
   const balanceWrites = new KeyedSerializer();
   return {
+    /** Closes what the wiring opened itself (booking's connection pool). */
+    close: () => booking.close(),
     outbox,
     metrics,
     events,

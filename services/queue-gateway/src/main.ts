@@ -1,4 +1,4 @@
-import { createMetricsRegistry, openKafka, openPostgres, openRedis, runService, serveHttp } from '@ticketing/service-kit';
+import { createMetricsRegistry, openKafka, openPostgres, openRedis, runService, serveHttp, createUpstream } from '@ticketing/service-kit';
 import { buildApp } from './app';
 import { loadConfig } from './config';
 import { startFallbackSync } from './data-access/fallback-sync';
@@ -8,7 +8,6 @@ import { createJwtVerifier } from './data-access/jwt.verifier';
 import { PrismaClient } from './data-access/generated/prisma/client';
 import { RedisQueueStore } from './data-access/queue.store';
 import { createTokenLookup } from './data-access/token-lookup';
-import { createUpstream } from './data-access/upstream.client';
 import { bodyIdentity, jwtIdentity } from './entry-points/http/caller-identity';
 import { forwardRoutes } from './entry-points/http/forward.routes';
 import { queueEventRoutes } from './entry-points/http/queue-events.routes';

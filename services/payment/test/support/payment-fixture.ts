@@ -94,6 +94,7 @@ export async function startPayment(options: {
     close: async () => {
       for (const stop of [...relays]) await stop();
       await server.close();
+      await wiring.close();
       await prisma.$disconnect();
       await owned?.drop();
     },

@@ -3,17 +3,10 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { deleteKeysUnder, silentLogger } from './queue-test-kit';
-import {
-  createMetricsRegistry,
-  createServiceApp,
-  listen,
-  type Registry,
-  type RunningServer,
-} from '@ticketing/service-kit';
+import { createMetricsRegistry, createServiceApp, listen, type Registry, type RunningServer, createUpstream, type Upstream, type UpstreamTimeouts } from '@ticketing/service-kit';
 import { createTokenLookup, type BreakerSettings, type BreakerTokenLookup } from '../../src/data-access/token-lookup';
 import type { FallbackTokenRepository } from '../../src/data-access/fallback-token.repository';
 import { RedisQueueStore } from '../../src/data-access/queue.store';
-import { createUpstream, type Upstream, type UpstreamTimeouts } from '../../src/data-access/upstream.client';
 import { forwardRoutes } from '../../src/entry-points/http/forward.routes';
 import { verifyQueueToken } from '../../src/entry-points/http/verify-token';
 

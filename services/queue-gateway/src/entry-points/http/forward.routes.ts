@@ -2,8 +2,7 @@ import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import express, { type Router } from 'express';
 import { HttpHeaders } from '@ticketing/contracts';
-import { AppError, internalHeaders, type ApiHandler, type ApiRequest, type ApiRoute, type Logger } from '@ticketing/service-kit';
-import type { Upstream } from '../../data-access/upstream.client';
+import { AppError, internalHeaders, type ApiHandler, type ApiRequest, type ApiRoute, type Logger, type Upstream } from '@ticketing/service-kit';
 import type { VerifiedCaller, VerifyQueueToken } from './verify-token';
 
 type Method = 'GET' | 'POST';
