@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { Request, RequestHandler, Response } from 'express';
 import { REQUEST_ID_HEADER } from './request-id';
@@ -25,7 +25,7 @@ export interface ApiRequest {
 /** A handler's answer: a status, extra headers and a JSON body, a relayed stream, or nothing (204). */
 export interface ApiReply {
   status: number;
-  headers?: Readonly<Record<string, string | number | readonly string[]>>;
+  headers?: Readonly<OutgoingHttpHeaders>;
   body?: unknown;
   /** A body already serialised as JSON (a cached list), sent as is. */
   json?: string;
@@ -83,24 +83,26 @@ function relay(body: Readable, res: ServerResponse): Promise<unknown> {
 /**
  * Writes a reply. A JSON body gets the same headers `res.json` sets (type with charset, length); a
  * Readable is streamed, not buffered (a failure midway cuts the answer short and reaches `onSent`).
+ * Headers go out in one `writeHead` (with `extraHeaders`, e.g. the request id) rather than one
+ * `setHeader` each, which was a visible share of a short answer's CPU.
  */
-export async function writeReply(res: ServerResponse, reply: ApiReply): Promise<void> {
-  res.statusCode = reply.status;
-  for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+export async function writeReply(res: ServerResponse, reply: ApiReply, extraHeaders?: Readonly<Record<string, string>>): Promise<void> {
+  const headers: OutgoingHttpHeaders = { ...extraHeaders, ...reply.headers };
   if (reply.body instanceof Readable) {
+    res.writeHead(reply.status, headers);
     reply.onSent?.(await relay(reply.body, res));
     return;
-  } else if (reply.body === undefined && reply.json === undefined) {
-    res.end();
+  }
+  const json = reply.json ?? (reply.body === undefined ? undefined : JSON.stringify(reply.body));
+  if (json === undefined) {
+    res.writeHead(reply.status, headers).end();
   } else {
-    const json = reply.json ?? JSON.stringify(reply.body);
-    res.setHeader('Content-Type', 'application/json; charset=utf-8');
-    res.setHeader('Content-Length', Buffer.byteLength(json));
-    res.end(json);
+    headers['Content-Type'] = 'application/json; charset=utf-8';
+    headers['Content-Length'] = Buffer.byteLength(json);
+    res.writeHead(reply.status, headers).end(json);
   }
   reply.onSent?.();
 }
-
 /** The ApiRequest of a request Express has routed (its body parsed by the app's JSON parser). */
 function apiRequestOf(req: Request, res: Response): ApiRequest {
   const query = req.originalUrl.indexOf('?');

@@ -112,17 +112,17 @@ export function fastLane(options: FastLaneOptions): ServiceApp {
 
   /** `routed` turns true once the body is read: as in the chain, a body refused by the parser counts as unmatched. */
   const serve = async (req: IncomingMessage, res: ServerResponse, request: ApiRequest, route: ApiRoute, length: number, routed: { yes: boolean }) => {
+    const echo = { [REQUEST_ID_HEADER]: request.requestId };
     try {
       request.body = await readJson(req, length);
       routed.yes = true;
-      await writeReply(res, await route.handle(request));
+      await writeReply(res, await route.handle(request), echo);
     } catch (error) {
       if (res.headersSent) {
         res.destroy();
         return;
       }
-      const answer = errorAnswer(error, logger);
-      await writeReply(res, answer);
+      await writeReply(res, errorAnswer(error, logger), echo);
     }
   };
 
@@ -137,7 +137,6 @@ export function fastLane(options: FastLaneOptions): ServiceApp {
       return;
     }
     const requestId = adoptRequestId(req.headers['x-request-id']);
-    res.setHeader(REQUEST_ID_HEADER, requestId);
     const end = duration.startTimer();
     const routed = { yes: false };
     res.once('finish', () => end({ method: hit.route.method, route: routed.yes ? hit.route.path : 'unmatched', status_code: String(res.statusCode) }));

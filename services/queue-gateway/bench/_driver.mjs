@@ -1,0 +1,13 @@
+import { fork } from 'node:child_process';
+import autocannon from 'autocannon';
+const [file, dir] = process.argv.slice(2);
+const child = fork(file, [], { env: { ...process.env, REDIS_URL: 'redis://127.0.0.1:6399', BENCH_PREFIX: 'p:' }, execArgv: ['--import', 'tsx', '--cpu-prof', `--cpu-prof-dir=${dir}`], stdio: ['ignore','ignore','inherit','ipc'] });
+const url = await new Promise((r) => child.once('message', (m) => r(m.url)));
+let u = 0;
+const run = (d) => autocannon({ url, connections: 100, duration: d, requests: [{ method: 'POST', path: '/queue/tokens', headers: { 'content-type': 'application/json' }, setupRequest: (q) => ({ ...q, body: JSON.stringify({ userId: `b-${++u}` }) }) }] });
+await run(2);
+child.send('cpu'); const c0 = await new Promise((r)=>child.once('message', r));
+const res = await run(8);
+child.send('cpu'); const c1 = await new Promise((r)=>child.once('message', r));
+console.log(file, 'req/s', res.requests.average, 'cpu us/req', ((c1.cpuMicros - c0.cpuMicros)/res.requests.total).toFixed(1), 'non2xx', res.non2xx, 'errors', res.errors);
+child.disconnect(); const t=setTimeout(()=>child.kill('SIGINT'),10000); child.once('exit',()=>clearTimeout(t));
