@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import type { ErrorCode } from '@ticketing/contracts';
+import type { ErrorBody, ErrorCode } from '@ticketing/contracts';
 import type { Logger } from 'pino';
 import { AppError } from './app-error';
 import { currentCorrelationId } from '../logger/request-context';
@@ -47,12 +47,6 @@ export function errorAnswer(error: unknown, logger: Logger): { status: number; h
     headers: appError.headers,
     body: { code: appError.code, message: appError.message, correlationId: currentCorrelationId() ?? '' },
   };
-}
-
-export interface ErrorBody {
-  code: ErrorCode;
-  message: string;
-  correlationId: string;
 }
 
 /** The last middleware: maps every error to `{ code, message, correlationId }`, never a stack trace. */

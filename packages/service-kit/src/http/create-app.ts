@@ -62,7 +62,7 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   app.use(healthRouter(options.readiness));
   app.use(metricsRouter(options.metrics));
   const fastRoutes = options.fastRoutes ?? [];
-  for (const route of fastRoutes) app[route.method === 'GET' ? 'get' : route.method === 'POST' ? 'post' : 'delete'](route.path, expressHandler(route.handle));
+  for (const route of fastRoutes) app[route.method.toLowerCase() as 'get' | 'post' | 'delete'](route.path, expressHandler(route.handle));
   for (const router of options.routes) app.use(router);
   app.use(notFoundHandler);
   app.use(errorHandler(options.logger));

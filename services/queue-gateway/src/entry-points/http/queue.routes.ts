@@ -9,12 +9,13 @@ import { AppError, parseInput, type ApiRequest, type ApiRoute, type Registry } f
 import type { GatewayConfig } from '../../config';
 import type { KeyedLimit, LimitVerdict } from '../../data-access/issue-rate.limiter';
 import type { RedisQueueStore } from '../../data-access/queue.store';
-import { isWellFormedQueueToken, type TokenLookup, type TokenView } from '../../domain/queue-token';
+import type { TokenLookup, TokenView } from '../../domain/queue-token';
 import { waitEstimator } from '../../domain/wait-estimate';
 import type { AdmissionLimit } from '../../domain/admission-limit';
 import type { WaiterState, WaitingRoom } from '../../domain/waiting-room';
 import { queueMetrics } from '../queue.metrics';
 import { bodyIdentity, type CallerIdentifier } from './caller-identity';
+import { queueTokenOf } from './verify-token';
 
 export type QueueRoutesConfig = Pick<GatewayConfig, 'QUEUE_ACTIVE_TTL_SECONDS'>;
 
@@ -79,13 +80,6 @@ function enforce(verdict: LimitVerdict, limit: 'user' | 'address', refused: (lim
   });
 }
 
-/** The caller's token, or 401 before any Redis call when it is missing or could not be one of ours. */
-function tokenOf(req: ApiRequest): string {
-  const token = req.headers[HttpHeaders.QueueToken.toLowerCase()];
-  if (typeof token !== 'string' || !isWellFormedQueueToken(token)) throw new AppError('QUEUE.TOKEN_INVALID', 'Missing or invalid queue token');
-  return token;
-}
-
 /** Tokens are bearer credentials: never let a cache keep an answer that carries or reflects one. */
 const NO_STORE = { 'Cache-Control': 'no-store' } as const;
 
@@ -134,7 +128,7 @@ export function queueRoutes(deps: QueueRoutesDependencies): ApiRoute[] {
 
   const status = async (req: ApiRequest) => {
     const { wait } = parseInput(TokenStatusQuery, req.query, 'VALIDATION.INVALID_QUERY');
-    const token = tokenOf(req);
+    const token = queueTokenOf(req.headers);
     if (wait === undefined) return ok(statusBody(await read(token)));
     // Long-poll: in the room before the read, so an admission published in between is not missed.
     let settle: (state: WaiterState | 'timeout' | 'closed') => void = () => undefined;
@@ -160,7 +154,7 @@ export function queueRoutes(deps: QueueRoutesDependencies): ApiRoute[] {
   };
 
   const leave = async (req: ApiRequest) => {
-    const token = tokenOf(req);
+    const token = queueTokenOf(req.headers);
     const left = await store.leave(token, Date.now()).catch(unavailable);
     if (!left) throw new AppError('QUEUE.TOKEN_INVALID', 'Unknown or expired queue token');
     // Only a freed slot lets someone in; a place given up just moves the line (the feed tells the waiters).

@@ -19,6 +19,15 @@ export interface VerifiedCaller {
 
 export type VerifyQueueToken = (headers: IncomingHttpHeaders) => Promise<VerifiedCaller>;
 
+const QUEUE_TOKEN = HttpHeaders.QueueToken.toLowerCase();
+
+/** The caller's `X-Queue-Token`, or 401 before any Redis (or Postgres) call when it is missing or could not be one of ours. */
+export function queueTokenOf(headers: IncomingHttpHeaders): string {
+  const token = headers[QUEUE_TOKEN];
+  if (typeof token !== 'string' || !isWellFormedQueueToken(token)) throw new AppError('QUEUE.TOKEN_INVALID', 'Missing or invalid queue token');
+  return token;
+}
+
 /**
  * Guards a protected route (API.md): `X-Queue-Token` must name an ACTIVE token. Missing, malformed,
  * unknown or expired → 401 QUEUE.TOKEN_INVALID; still waiting → 403 QUEUE.TOKEN_NOT_ACTIVE; neither
@@ -27,9 +36,7 @@ export type VerifyQueueToken = (headers: IncomingHttpHeaders) => Promise<Verifie
 export function verifyQueueToken(deps: VerifyTokenDependencies): VerifyQueueToken {
   const now = deps.now ?? Date.now;
   return async (headers) => {
-    const token = headers[HttpHeaders.QueueToken.toLowerCase()];
-    // Garbage is refused before it costs a Redis (or Postgres) round trip.
-    if (typeof token !== 'string' || !isWellFormedQueueToken(token)) throw new AppError('QUEUE.TOKEN_INVALID', 'Missing or invalid queue token');
+    const token = queueTokenOf(headers);
     // Protected calls do not count as a waiting user's poll: only the status route refreshes a place.
     const { view } = await deps.lookup(token, now(), { touch: false }).catch((error: unknown) => {
       throw new AppError('QUEUE.UNAVAILABLE', 'Queue tokens cannot be checked right now; retry shortly', {
