@@ -51,6 +51,8 @@ export const ErrorCodes = {
     RESERVATION_NOT_FOUND: 'BOOKING.RESERVATION_NOT_FOUND',
     /** The 5-minute hold ran out (or the reservation was cancelled) before payment. */
     RESERVATION_EXPIRED: 'BOOKING.RESERVATION_EXPIRED',
+    /** The user already holds as many unpaid seats of this schedule as one person may (default 4). */
+    HOLD_LIMIT: 'BOOKING.HOLD_LIMIT',
   },
   PAYMENT: {
     INSUFFICIENT_BALANCE: 'PAYMENT.INSUFFICIENT_BALANCE',
@@ -111,6 +113,7 @@ export const ErrorHttpStatus = {
   'BOOKING.SEAT_UNAVAILABLE': 409,
   'BOOKING.RESERVATION_NOT_FOUND': 404,
   'BOOKING.RESERVATION_EXPIRED': 409,
+  'BOOKING.HOLD_LIMIT': 409,
   'PAYMENT.INSUFFICIENT_BALANCE': 409,
   'PAYMENT.ALREADY_PAID': 409,
   'PAYMENT.CONCURRENT_UPDATE': 409,

@@ -8,6 +8,8 @@ export const configSchema = baseEnvSchema(8081)
     INTERNAL_TOKEN: connectionEnv.INTERNAL_TOKEN(),
     /** How long an unpaid hold keeps its seat. */
     HOLD_TTL_SECONDS: env.int(300, 1),
+    /** Unpaid holds one user may have on one schedule at a time (BOOKING.HOLD_LIMIT beyond it). */
+    HOLD_LIMIT_PER_USER: env.int(4, 1),
     /** How often the sweeper releases holds whose expiry job was lost (e.g. across a restart). */
     HOLD_SWEEP_INTERVAL_MS: env.int(5_000, 100),
     /** How long catalogue answers (concerts, schedules, seat lists) may be served from memory (0: off); this process's own seat changes drop a seat list at once. */

@@ -27,7 +27,10 @@ void runService('booking', loadConfig, async (runtime) => {
   shutdown.add('hold-expiry-worker', () => worker.close());
   shutdown.add('hold-sweeper', startHoldSweeper(store, config.HOLD_SWEEP_INTERVAL_MS, logger, bookingMetrics));
 
-  const reservations = new ReservationService(store, scheduler, reservationEvents(bookingMetrics, logger), config.HOLD_TTL_SECONDS);
+  const reservations = new ReservationService(store, scheduler, reservationEvents(bookingMetrics, logger), {
+    holdSeconds: config.HOLD_TTL_SECONDS,
+    holdLimit: config.HOLD_LIMIT_PER_USER,
+  });
   const app = buildApp({
     logger,
     metrics,

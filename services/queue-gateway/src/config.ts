@@ -63,6 +63,13 @@ export const configSchema = baseEnvSchema(8080)
      */
     RATE_LIMIT_PER_ADDRESS: env.int(20_000, 0),
     RATE_LIMIT_ADDRESS_WINDOW_SECONDS: env.int(60, 1),
+    /**
+     * Seat holds (`POST /reservations`) and payments (`POST /payments`) allowed per user in a window of
+     * RATE_LIMIT_ACTION_WINDOW_SECONDS; 0 turns each off. A fan choosing seats by hand stays far below.
+     */
+    RATE_LIMIT_HOLDS_PER_USER: env.int(10, 0),
+    RATE_LIMIT_PAYMENTS_PER_USER: env.int(10, 0),
+    RATE_LIMIT_ACTION_WINDOW_SECONDS: env.int(10, 1),
   })
   .superRefine(rejectDevSecretsInProduction)
   .superRefine(requireJwtSettings)

@@ -3,7 +3,7 @@ import { buildApp } from './app';
 import { loadConfig } from './config';
 import { startFallbackSync } from './data-access/fallback-sync';
 import { FallbackTokenRepository } from './data-access/fallback-token.repository';
-import { keyedLimit } from './data-access/issue-rate.limiter';
+import { keyedLimit } from './data-access/rate.limiter';
 import { createJwtVerifier } from './data-access/jwt.verifier';
 import { PrismaClient } from './data-access/generated/prisma/client';
 import { RedisQueueStore } from './data-access/queue.store';
@@ -15,6 +15,7 @@ import { queueRoutes } from './entry-points/http/queue.routes';
 import { verifyQueueToken } from './entry-points/http/verify-token';
 import { startAdmission } from './entry-points/jobs/admission.job';
 import { presenceInterval, startWaitingRoom } from './entry-points/jobs/waiting-room.job';
+import { queueMetrics } from './entry-points/queue.metrics';
 import { startPaymentCompletedConsumer } from './entry-points/kafka/payment-completed.consumer';
 import { waitEstimator } from './domain/wait-estimate';
 
@@ -111,6 +112,11 @@ void runService('queue-gateway', loadConfig, async (runtime) => {
     observe: (latencyMs, failed) => admission.limit.observe(latencyMs, failed),
     onPaid: freeSlotOf,
     onHeld: endWithHold,
+    limits: {
+      holds: limitOf('hold', config.RATE_LIMIT_HOLDS_PER_USER, config.RATE_LIMIT_ACTION_WINDOW_SECONDS),
+      payments: limitOf('payment', config.RATE_LIMIT_PAYMENTS_PER_USER, config.RATE_LIMIT_ACTION_WINDOW_SECONDS),
+    },
+    onRateLimited: (limit) => queueMetrics(metrics).rateLimitedTotal.inc({ limit }),
   });
   const app = buildApp({
     logger,

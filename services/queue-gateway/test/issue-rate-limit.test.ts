@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { ErrorBody, IssueTokenResponse } from '@ticketing/contracts';
 import { readLivePid, startRedisServer, stopProcess } from '@ticketing/devstack';
 import { freePort } from '@ticketing/devstack/testing';
-import { keyedLimit, type RateLimit } from '../src/data-access/issue-rate.limiter';
+import { keyedLimit, type RateLimit } from '../src/data-access/rate.limiter';
 import { bodyIdentity } from '../src/entry-points/http/caller-identity';
 import { connectedRedis, startRecorder, type Recorder } from './support/gateway-fixture';
 import { send, startDoor, type Door } from './support/identity-kit';

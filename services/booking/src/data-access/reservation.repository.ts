@@ -51,12 +51,16 @@ export class PrismaReservationStore implements ReservationStore {
     this.sql = sqlPoolOf(prisma);
   }
 
-  async hold(input: { userId: string; scheduleId: string; seatNo: number; holdSeconds: number }): Promise<HoldOutcome> {
+  async hold(input: { userId: string; scheduleId: string; seatNo: number; holdSeconds: number; holdLimit: number }): Promise<HoldOutcome> {
     try {
-      // One statement, so one implicit transaction and one round trip: lock the seat row if it is
-      // AVAILABLE (FOR UPDATE NOWAIT), mark it HELD, create the reservation. NOWAIT: a second buyer of
-      // the same seat gets "unavailable" at once instead of queueing on the lock (under a rush,
-      // hundreds would pile up behind one winner and exhaust the pool).
+      // One statement, so one implicit transaction and one round trip:
+      // - seat: lock the seat row if it is AVAILABLE (FOR UPDATE NOWAIT: a second buyer of the same seat
+      //   gets "unavailable" at once instead of queueing on the lock, which under a rush would pile
+      //   hundreds behind one winner and exhaust the pool);
+      // - room: lock the user's live-hold count on the schedule if it is under the cap. ON CONFLICT DO
+      //   UPDATE waits for a concurrent hold of the same user and then re-reads the count it committed
+      //   (the trigger on reservations keeps it), so one user's parallel holds cannot pass the cap;
+      // - mark the seat HELD and create the reservation, only when both locks were had.
       const { rows } = await this.sql.query<Row>({
         name: 'reservation-hold',
         text: `
@@ -65,8 +69,12 @@ export class PrismaReservationStore implements ReservationStore {
               FROM seats se JOIN schedules sc ON sc.id = se.schedule_id
              WHERE se.schedule_id = $1::uuid AND se.seat_no = $2 AND se.status = 'AVAILABLE'
                FOR UPDATE OF se NOWAIT
+          ), room AS (
+            INSERT INTO user_holds (user_id, schedule_id, held) SELECT $3, seat.schedule_id, 0 FROM seat
+            ON CONFLICT (user_id, schedule_id) DO UPDATE SET held = user_holds.held WHERE user_holds.held < $5
+            RETURNING schedule_id
           ), held AS (
-            UPDATE seats s SET status = 'HELD', updated_at = now() FROM seat
+            UPDATE seats s SET status = 'HELD', updated_at = now() FROM seat JOIN room ON room.schedule_id = seat.schedule_id
              WHERE s.schedule_id = seat.schedule_id AND s.seat_no = seat.seat_no
             RETURNING s.schedule_id
           )
@@ -75,18 +83,30 @@ export class PrismaReservationStore implements ReservationStore {
             FROM seat JOIN held ON held.schedule_id = seat.schedule_id
           RETURNING id, user_id, schedule_id, seat_no, price, status, expires_at, payment_id,
                     (SELECT concert_id FROM seat) AS concert_id`,
-        values: [input.scheduleId, input.seatNo, input.userId, input.holdSeconds],
+        values: [input.scheduleId, input.seatNo, input.userId, input.holdSeconds, input.holdLimit],
       });
       if (rows[0]) {
         this.cache?.invalidate(input.scheduleId);
         return { kind: 'held', reservation: toRecord(rows[0]) };
       }
-      const exists = await this.prisma.seat.count({ where: { scheduleId: input.scheduleId, seatNo: input.seatNo } });
-      return exists ? { kind: 'unavailable' } : { kind: 'seat-not-found' };
+      return this.whyNotHeld(input);
     } catch (error) {
-      if (postgresErrorCode(error) === LOCK_NOT_AVAILABLE) return { kind: 'unavailable' };
-      throw error;
+      if (postgresErrorCode(error) !== LOCK_NOT_AVAILABLE) throw error;
+      return this.whyNotHeld(input);
     }
+  }
+
+  /** After a hold that took nothing: no such seat, the user at the cap (said first: it is theirs to fix), or the seat taken. */
+  private async whyNotHeld(input: { userId: string; scheduleId: string; seatNo: number; holdLimit: number }): Promise<HoldOutcome> {
+    const { rows } = await this.sql.query<{ seat: boolean; held: number }>({
+      name: 'reservation-hold-refused',
+      text: `SELECT EXISTS (SELECT 1 FROM seats WHERE schedule_id = $1::uuid AND seat_no = $2) AS seat,
+                    COALESCE((SELECT held FROM user_holds WHERE user_id = $3 AND schedule_id = $1::uuid), 0) AS held`,
+      values: [input.scheduleId, input.seatNo, input.userId],
+    });
+    const refused = rows[0];
+    if (!refused?.seat) return { kind: 'seat-not-found' };
+    return refused.held >= input.holdLimit ? { kind: 'hold-limit' } : { kind: 'unavailable' };
   }
 
   async findById(id: string): Promise<ReservationRecord | undefined> {

@@ -14,13 +14,20 @@ export class ReservationService {
     private readonly store: ReservationStore,
     private readonly expiry: HoldExpiryScheduler,
     private readonly events: ReservationEvents,
-    private readonly holdSeconds: number,
+    private readonly rules: { holdSeconds: number; holdLimit: number },
   ) {}
 
-  /** Holds a seat for `holdSeconds`; exactly one caller wins a seat, the others get 409 at once. */
+  /**
+   * Holds a seat for `holdSeconds`; exactly one caller wins a seat, the others get 409 at once. A user
+   * holds at most `holdLimit` unpaid seats of one schedule, so a few accounts cannot block a sale.
+   */
   async hold(userId: string, scheduleId: string, seatNo: number): Promise<ReservationRecord> {
-    const outcome = await this.store.hold({ userId, scheduleId, seatNo, holdSeconds: this.holdSeconds });
+    const outcome = await this.store.hold({ userId, scheduleId, seatNo, ...this.rules });
     if (outcome.kind === 'seat-not-found') throw new AppError('BOOKING.SEAT_NOT_FOUND', `No seat ${seatNo} in schedule ${scheduleId}`);
+    if (outcome.kind === 'hold-limit') {
+      this.events.conflict();
+      throw new AppError('BOOKING.HOLD_LIMIT', `You already hold ${this.rules.holdLimit} unpaid seats of this schedule; pay for or release one first`);
+    }
     if (outcome.kind === 'unavailable') {
       this.events.conflict();
       throw new AppError('BOOKING.SEAT_UNAVAILABLE', `Seat ${seatNo} is not available`);

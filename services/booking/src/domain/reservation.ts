@@ -17,6 +17,8 @@ export type HoldOutcome =
   | { kind: 'held'; reservation: ReservationRecord }
   /** Held or sold by someone else, or being held right now (we never queue behind a lock). */
   | { kind: 'unavailable' }
+  /** The user already holds `holdLimit` unpaid seats of this schedule. */
+  | { kind: 'hold-limit' }
   | { kind: 'seat-not-found' };
 
 export type ConfirmOutcome =
@@ -36,7 +38,11 @@ export type ReleaseOutcome = { kind: 'released' | 'already-released' | 'confirme
  * row, so a concurrent expiry and confirmation serialise on that row and exactly one of them wins.
  */
 export interface ReservationStore {
-  hold(input: { userId: string; scheduleId: string; seatNo: number; holdSeconds: number }): Promise<HoldOutcome>;
+  /**
+   * Holds the seat unless it is taken or the user already has `holdLimit` live holds on the schedule;
+   * the cap holds atomically, also for one user's concurrent holds.
+   */
+  hold(input: { userId: string; scheduleId: string; seatNo: number; holdSeconds: number; holdLimit: number }): Promise<HoldOutcome>;
   findById(id: string): Promise<ReservationRecord | undefined>;
   /** HELD and not past expiry → CONFIRMED, seat RESERVED. */
   confirm(id: string, paymentId: string): Promise<ConfirmOutcome>;

@@ -31,7 +31,7 @@ export interface BookingFixture {
  * Booking's real app, store, BullMQ expiry queue and worker, on a throwaway schema with a small
  * catalogue and a BullMQ prefix of its own. `holdSeconds` is short in tests that watch holds expire.
  */
-export async function startBooking(options: { holdSeconds?: number; seats?: number; worker?: boolean; catalogueCacheMs?: number } = {}): Promise<BookingFixture> {
+export async function startBooking(options: { holdSeconds?: number; holdLimit?: number; seats?: number; worker?: boolean; catalogueCacheMs?: number } = {}): Promise<BookingFixture> {
   const schema: TestSchema = await createTestSchema(join(__dirname, '../..'), 'booking');
   const prisma = createPrismaClient(PrismaClient, { databaseUrl: schema.databaseUrl, schema: schema.schema, poolSize: 10 });
   const catalogue = buildCatalogue({ concerts: 2, schedulesPerConcert: 2, seatsPerSchedule: options.seats ?? 100 }, new Date('2027-03-01T19:00:00Z'));
@@ -47,7 +47,10 @@ export async function startBooking(options: { holdSeconds?: number; seats?: numb
   const bull = bullConnection(REDIS_URL);
   const scheduler = new BullHoldExpiryScheduler(bull, prefix);
   const worker = options.worker === false ? undefined : startHoldExpiryWorker(bull, prefix, store, bookingMetrics);
-  const reservations = new ReservationService(store, scheduler, reservationEvents(bookingMetrics, logger), options.holdSeconds ?? 300);
+  const reservations = new ReservationService(store, scheduler, reservationEvents(bookingMetrics, logger), {
+    holdSeconds: options.holdSeconds ?? 300,
+    holdLimit: options.holdLimit ?? 4,
+  });
   const app = buildApp({
     logger,
     metrics,

@@ -5,7 +5,7 @@ export interface QueueMetrics {
   admittedTotal: Counter;
   droppedTotal: Counter;
   admittedPerTick: Histogram;
-  /** Token requests refused with 429, by the limit that refused them (`user` or `address`). */
+  /** Requests refused with 429, by the limit that refused them (`address`, `user`: token issues; `hold`, `payment`). */
   rateLimitedTotal: Counter<'limit'>;
   /** The admission limit this instance admits up to. */
   admissionLimit: Gauge;
@@ -49,7 +49,7 @@ export function queueMetrics(registry: Registry): QueueMetrics {
       buckets: [0, 1, 5, 10, 25, 50, 100, 250, 500, 1000],
       registers: [registry],
     }),
-    rateLimitedTotal: new Counter({ name: 'queue_token_rate_limited_total', help: 'Token requests refused by a rate limit', labelNames: ['limit'] as const, registers: [registry] }),
+    rateLimitedTotal: new Counter({ name: 'queue_token_rate_limited_total', help: 'Requests refused by a rate limit (address, user: token issues; hold, payment)', labelNames: ['limit'] as const, registers: [registry] }),
     admissionLimit: new Gauge({ name: 'queue_admission_limit', help: 'Users allowed to be active at once (adaptive or fixed)', registers: [registry] }),
     limitChangesTotal: new Counter({ name: 'queue_admission_limit_changes_total', help: 'Moves of the adaptive admission limit', labelNames: ['reason'] as const, registers: [registry] }),
     readCountsFrom: (next) => { source = next; },

@@ -7,7 +7,7 @@ import { createMetricsRegistry, createServiceApp, listen, type Registry, type Ru
 import { createTokenLookup, type BreakerSettings, type BreakerTokenLookup } from '../../src/data-access/token-lookup';
 import type { FallbackTokenRepository } from '../../src/data-access/fallback-token.repository';
 import { RedisQueueStore } from '../../src/data-access/queue.store';
-import { forwardRoutes } from '../../src/entry-points/http/forward.routes';
+import { forwardRoutes, type ForwardRoutesDependencies } from '../../src/entry-points/http/forward.routes';
 import { verifyQueueToken } from '../../src/entry-points/http/verify-token';
 
 /*
@@ -102,6 +102,8 @@ export interface GatewayOptions {
   paymentUrl: string;
   breaker?: Partial<BreakerSettings>;
   timeouts?: Partial<UpstreamTimeouts>;
+  /** Per-user limits of holds and payments, as main.ts sets them (none unless a test is about them). */
+  limits?: ForwardRoutesDependencies['limits'];
 }
 
 /** Token lookup behind the breaker, verification and forwarding, mounted in service-kit's app on port 0. */
@@ -119,7 +121,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     booking: createUpstream({ name: 'booking', url: options.bookingUrl, timeouts: options.timeouts }),
     payment: createUpstream({ name: 'payment', url: options.paymentUrl, timeouts: options.timeouts }),
   };
-  const forwards = forwardRoutes({ verify: verifyQueueToken({ lookup: lookup.lookup }), upstreams, internalToken: INTERNAL_TOKEN, logger });
+  const forwards = forwardRoutes({ verify: verifyQueueToken({ lookup: lookup.lookup }), upstreams, internalToken: INTERNAL_TOKEN, logger, limits: options.limits });
   const server = await listen(createServiceApp({ logger, metrics, readiness: [], fastRoutes: forwards.fastRoutes, routes: [forwards.router] }), 0, '127.0.0.1');
   return {
     server,

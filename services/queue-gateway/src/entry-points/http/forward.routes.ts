@@ -3,6 +3,8 @@ import { text } from 'node:stream/consumers';
 import express, { type Router } from 'express';
 import { HttpHeaders } from '@ticketing/contracts';
 import { AppError, internalHeaders, type ApiHandler, type ApiRequest, type ApiRoute, type Logger, type Upstream } from '@ticketing/service-kit';
+import type { KeyedLimit } from '../../data-access/rate.limiter';
+import { enforceLimit } from './rate-limit';
 import type { VerifiedCaller, VerifyQueueToken } from './verify-token';
 
 type Method = 'GET' | 'POST';
@@ -47,6 +49,13 @@ export interface ForwardRoutesDependencies {
   onPaid?: (token: string) => void;
   /** Called when a seat was held (`POST /reservations` answered 201) with the token and the hold's end. */
   onHeld?: (token: string, holdEndsAt: number) => void;
+  /**
+   * Per-user limits of the calls that take something (a seat, money): `POST /reservations` and
+   * `POST /payments` beyond them answer 429 with Retry-After before anything is forwarded.
+   */
+  limits?: { holds: KeyedLimit; payments: KeyedLimit };
+  /** Called with `hold` or `payment` when a limit refused a call (a metric). */
+  onRateLimited?: (limit: 'hold' | 'payment') => void;
 }
 
 /** The hold's end in a `201` answer of `POST /reservations`, or undefined when the body is not one. */
@@ -83,8 +92,16 @@ function requestHeaders(req: ApiRequest, caller: VerifiedCaller, internalToken: 
 export function forwardRoutes(deps: ForwardRoutesDependencies): { fastRoutes: ApiRoute[]; router: Router } {
   const logger = deps.logger.child({ component: 'forward' });
 
+  const limited = new Map<string, { limit: KeyedLimit; what: string; name: 'hold' | 'payment' }>();
+  if (deps.limits) {
+    limited.set('POST /reservations', { limit: deps.limits.holds, what: 'seat holds from this user', name: 'hold' });
+    limited.set('POST /payments', { limit: deps.limits.payments, what: 'payments from this user', name: 'payment' });
+  }
+
   const forward = (template: string, upstream: Upstream): ApiHandler => async (req) => {
     const caller = await deps.verify(req.headers);
+    const rule = limited.get(`${req.method} ${template}`);
+    if (rule) await enforceLimit(rule.limit, caller.userId, rule.what, () => deps.onRateLimited?.(rule.name));
     // The body was parsed (bad JSON refused with a 400) on the way in; it goes on re-serialized.
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD' && req.body !== undefined;
     const aborted = new AbortController();

@@ -7,7 +7,7 @@ import {
 } from '@ticketing/contracts';
 import { AppError, parseInput, type ApiRequest, type ApiRoute, type Registry } from '@ticketing/service-kit';
 import type { GatewayConfig } from '../../config';
-import type { KeyedLimit, LimitVerdict } from '../../data-access/issue-rate.limiter';
+import type { KeyedLimit } from '../../data-access/rate.limiter';
 import type { RedisQueueStore } from '../../data-access/queue.store';
 import type { TokenLookup, TokenView } from '../../domain/queue-token';
 import { waitEstimator } from '../../domain/wait-estimate';
@@ -15,6 +15,7 @@ import type { AdmissionLimit } from '../../domain/admission-limit';
 import type { WaiterState, WaitingRoom } from '../../domain/waiting-room';
 import { queueMetrics } from '../queue.metrics';
 import { bodyIdentity, type CallerIdentifier } from './caller-identity';
+import { enforceLimit } from './rate-limit';
 import { queueTokenOf } from './verify-token';
 
 export type QueueRoutesConfig = Pick<GatewayConfig, 'QUEUE_ACTIVE_TTL_SECONDS'>;
@@ -71,15 +72,6 @@ function unavailable(error: unknown): never {
   });
 }
 
-/** A 429 with Retry-After when the verdict refuses the call. */
-function enforce(verdict: LimitVerdict, limit: 'user' | 'address', refused: (limit: string) => void): void {
-  if (verdict.allowed) return;
-  refused(limit);
-  throw new AppError('QUEUE.RATE_LIMITED', `Too many token requests from this ${limit}; retry after ${verdict.retryAfterSeconds} s`, {
-    headers: { [HttpHeaders.RetryAfter]: String(verdict.retryAfterSeconds) },
-  });
-}
-
 /** Tokens are bearer credentials: never let a cache keep an answer that carries or reflects one. */
 const NO_STORE = { 'Cache-Control': 'no-store' } as const;
 
@@ -99,9 +91,9 @@ export function queueRoutes(deps: QueueRoutesDependencies): ApiRoute[] {
 
   const issue = async (req: ApiRequest) => {
     // The address is counted before any other work (JWT check, the queue script), the user once we know who it is.
-    if (limits) enforce(await limits.perAddress(req.ip), 'address', countRefusal);
+    if (limits) await enforceLimit(limits.perAddress, req.ip, 'token requests from this address', () => countRefusal('address'));
     const userId = await identify({ authorization: req.headers.authorization, body: req.body });
-    if (limits) enforce(await limits.perUser(userId), 'user', countRefusal);
+    if (limits) await enforceLimit(limits.perUser, userId, 'token requests from this user', () => countRefusal('user'));
     const issued = await store.issue(userId, Date.now()).catch(unavailable);
     const body: IssueTokenResponse = {
       token: issued.token,
