@@ -149,7 +149,8 @@ function startServices(env, onExit = () => {}, nodeArgs = () => []) {
   const children = SERVICES.map((service) => {
     const child = spawn('node', [...nodeArgs(service), 'dist/main.js'], {
       cwd: join(root, 'services', service.name),
-      env: { BOOKING_URL: urlOf('booking'), PAYMENT_URL: urlOf('payment'), ...env, PORT: String(service.port), DATABASE_SCHEMA: service.schema },
+      // AUTH_MODE=dev unless the caller's environment says otherwise: npm start and the load test are local runs.
+      env: { BOOKING_URL: urlOf('booking'), PAYMENT_URL: urlOf('payment'), AUTH_MODE: 'dev', ...env, PORT: String(service.port), DATABASE_SCHEMA: service.schema },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     for (const stream of [child.stdout, child.stderr]) prefixLines(stream, service.name);

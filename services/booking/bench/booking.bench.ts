@@ -26,14 +26,18 @@ interface Target {
   reset: () => Promise<void>;
 }
 
-/** Seat `i` of the catalogue, cycling through every schedule so that no two requests pick the same seat. */
+/**
+ * Seat `i` of the catalogue, cycling through every schedule so that no two requests pick the same seat,
+ * each by a user of its own (one user may hold only a few seats of a schedule).
+ */
 function seatPicker(booking: Target, hot: boolean) {
   let i = 0;
   const perSchedule = SEATS / booking.scheduleIds.length;
   return () => {
-    if (hot) return { scheduleId: booking.scheduleIds[0]!, seatNo: 1 };
     const n = i++;
-    return { scheduleId: booking.scheduleIds[n % booking.scheduleIds.length]!, seatNo: 1 + (Math.floor(n / booking.scheduleIds.length) % perSchedule) };
+    const userId = `bench-user-${n}`;
+    if (hot) return { userId, scheduleId: booking.scheduleIds[0]!, seatNo: 1 };
+    return { userId, scheduleId: booking.scheduleIds[n % booking.scheduleIds.length]!, seatNo: 1 + (Math.floor(n / booking.scheduleIds.length) % perSchedule) };
   };
 }
 
@@ -44,8 +48,15 @@ async function throughHttp(booking: Target, hot: boolean): Promise<number> {
     connections: CONNECTIONS,
     duration: DURATION_S,
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-internal-token': INTERNAL_TOKEN, 'x-user-id': 'bench-user' },
-    requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify(next()) }) }],
+    headers: { 'content-type': 'application/json', 'x-internal-token': INTERNAL_TOKEN },
+    requests: [
+      {
+        setupRequest: (req) => {
+          const { userId, ...seat } = next();
+          return { ...req, headers: { ...req.headers, 'x-user-id': userId }, body: JSON.stringify(seat) };
+        },
+      },
+    ],
   });
   return result.requests.average;
 }
@@ -57,7 +68,7 @@ async function rawBaseline(booking: Target, databaseUrl: string, schema: string,
   const deadline = Date.now() + DURATION_S * 1000;
   const worker = async () => {
     while (Date.now() < deadline) {
-      const { scheduleId, seatNo } = next();
+      const { userId, scheduleId, seatNo } = next();
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
@@ -65,8 +76,8 @@ async function rawBaseline(booking: Target, databaseUrl: string, schema: string,
         if (seat.rows[0]?.status === 'AVAILABLE') {
           await client.query(`UPDATE seats SET status = 'HELD', updated_at = now() WHERE schedule_id = $1 AND seat_no = $2`, [scheduleId, seatNo]);
           await client.query(
-            `INSERT INTO reservations (id, user_id, schedule_id, seat_no, price, status, expires_at) VALUES (gen_random_uuid(), 'bench-user', $1, $2, $3, 'HELD', now() + interval '5 minutes')`,
-            [scheduleId, seatNo, seat.rows[0].price],
+            `INSERT INTO reservations (id, user_id, schedule_id, seat_no, price, status, expires_at) VALUES (gen_random_uuid(), $4, $1, $2, $3, 'HELD', now() + interval '5 minutes')`,
+            [scheduleId, seatNo, seat.rows[0].price, userId],
           );
         }
         await client.query('COMMIT');

@@ -11,16 +11,21 @@ export interface AppDependencies {
   logger: Logger;
   metrics: Registry;
   readiness: ReadinessCheck[];
-  internalToken: string;
+  /** Who may call: the gateway (INTERNAL_TOKEN) on the routes it forwards, payment (PAYMENT_INTERNAL_TOKEN) on /internal. */
+  credentials: { gateway: string; payment: string };
   catalogue: PrismaCatalogueReader;
   reservations: ReservationService;
   bookingMetrics: BookingMetrics;
 }
 
-/** Booking's HTTP app, built without listening (tests mount it on port 0). Every route but health and metrics needs the internal credential. */
+/**
+ * Booking's HTTP app, built without listening (tests mount it on port 0). Every route but health and
+ * metrics needs a caller's credential: the gateway's on the public routes it forwards, payment's on
+ * /internal, so the gateway cannot confirm or release a reservation.
+ */
 export function buildApp(deps: AppDependencies): ServiceApp {
-  const fastRoutes = internalApiRoutes(deps.internalToken, [...catalogueRoutes(deps.catalogue), ...reservationRoutes(deps.reservations, deps.bookingMetrics)]);
-  // Payment's confirm and release, and any other path: the credential first (401 without it).
-  const routes = express.Router().use(requireInternalCredential(deps.internalToken), internalRoutes(deps.reservations));
+  const fastRoutes = internalApiRoutes(deps.credentials.gateway, [...catalogueRoutes(deps.catalogue), ...reservationRoutes(deps.reservations, deps.bookingMetrics)]);
+  // Payment's read, confirm and release, and any other path: payment's credential first (401 without it).
+  const routes = express.Router().use(requireInternalCredential(deps.credentials.payment), internalRoutes(deps.reservations));
   return createServiceApp({ ...deps, fastRoutes, routes: [routes] });
 }

@@ -35,7 +35,7 @@ void runService('booking', loadConfig, async (runtime) => {
     logger,
     metrics,
     readiness: [postgres.readiness, redis.readiness],
-    internalToken: config.INTERNAL_TOKEN,
+    credentials: { gateway: config.INTERNAL_TOKEN, payment: config.PAYMENT_INTERNAL_TOKEN },
     catalogue: new PrismaCatalogueReader(postgres.prisma, cache),
     reservations,
     bookingMetrics,

@@ -11,6 +11,7 @@ import type { ReservationService } from '../src/domain/reservation.service';
 const unreachable = new Proxy({}, { get: () => () => { throw new Error('an unauthenticated request reached booking'); } });
 
 const INTERNAL_TOKEN = 'booking-test-internal-token-0123456789';
+const PAYMENT_TOKEN = 'booking-test-payment-token-0123456789';
 const id = randomUUID();
 
 /** Booking is reached only through the gateway (and payment): a direct call without the credential must be refused. */
@@ -22,7 +23,7 @@ describe('booking behind the internal credential', () => {
       logger: createLogger({ service: 'booking-test', level: 'silent' }),
       metrics: createMetricsRegistry('booking-test'),
       readiness: [],
-      internalToken: INTERNAL_TOKEN,
+      credentials: { gateway: INTERNAL_TOKEN, payment: PAYMENT_TOKEN },
       catalogue: unreachable as PrismaCatalogueReader,
       reservations: unreachable as ReservationService,
       bookingMetrics: unreachable as BookingMetrics,
@@ -59,6 +60,23 @@ describe('booking behind the internal credential', () => {
       expect(ErrorBody.parse(await res.json())).toEqual({ code: 'AUTH.INTERNAL_CREDENTIAL_MISSING', message: expect.any(String), correlationId: 'direct-call' });
     },
   );
+
+  it.each([
+    ["the gateway's credential", INTERNAL_TOKEN, 'POST', `/internal/reservations/${id}/confirm`],
+    ["the gateway's credential", INTERNAL_TOKEN, 'POST', `/internal/reservations/${id}/release`],
+    ["the gateway's credential", INTERNAL_TOKEN, 'GET', `/internal/reservations/${id}`],
+    ["payment's credential", PAYMENT_TOKEN, 'POST', '/reservations'],
+    ["payment's credential", PAYMENT_TOKEN, 'GET', '/concerts'],
+  ])('when a caller presents %s on a route meant for the other (%s %s), then 401 and nothing is done', async (_label, credential, method, path) => {
+    const res = await fetch(`${server.url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', 'x-internal-token': credential, 'x-user-id': 'mallory' },
+      ...(method === 'POST' ? { body: JSON.stringify({ scheduleId: id, seatNo: 1, paymentId: randomUUID() }) } : {}),
+    });
+
+    expect(res.status).toBe(401);
+    expect(ErrorBody.parse(await res.json()).code).toBe('AUTH.INTERNAL_CREDENTIAL_MISSING');
+  });
 
   it('when probes and scrapers call without the credential, then health and metrics still answer', async () => {
     const [live, metrics] = await Promise.all([fetch(`${server.url}/health/live`), fetch(`${server.url}/metrics`)]);

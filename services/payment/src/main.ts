@@ -16,7 +16,7 @@ void runService('payment', loadConfig, async (runtime) => {
     prisma: postgres.prisma,
     registry: metrics,
     bookingUrl: config.BOOKING_URL,
-    internalToken: config.INTERNAL_TOKEN,
+    bookingCredential: config.PAYMENT_INTERNAL_TOKEN,
     bookingTimeoutMs: config.BOOKING_TIMEOUT_MS,
     retry: { maxAttempts: config.BALANCE_MAX_ATTEMPTS, maxDelayMs: config.BALANCE_RETRY_MAX_DELAY_MS },
     idempotencyWaitMs: config.IDEMPOTENCY_WAIT_MS,

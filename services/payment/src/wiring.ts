@@ -15,7 +15,8 @@ export interface WiringOptions {
   prisma: PrismaClient;
   registry: Registry;
   bookingUrl: string;
-  internalToken: string;
+  /** Payment's own credential (PAYMENT_INTERNAL_TOKEN), presented to booking's /internal routes. */
+  bookingCredential: string;
   bookingTimeoutMs: number;
   retry: RetryPolicy;
   idempotencyWaitMs: number;
@@ -29,7 +30,7 @@ export function wirePayment(options: WiringOptions) {
   const events = paymentEvents(metrics);
   const paymentStore = new PrismaPaymentStore(prisma);
   const balanceStore = new PrismaBalanceStore(prisma);
-  const booking = new HttpBookingClient(options.bookingUrl, options.internalToken, options.bookingTimeoutMs);
+  const booking = new HttpBookingClient(options.bookingUrl, options.bookingCredential, options.bookingTimeoutMs);
   const settlement = new PaymentSettlement(paymentStore, booking);
   const balanceWrites = new KeyedSerializer();
   return {

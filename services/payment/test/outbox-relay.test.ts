@@ -7,7 +7,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Topics } from '@ticketing/contracts';
 import { ensureTopics, readLivePid, startKafkaBroker, stopProcess, type KafkaBrokerOptions } from '@ticketing/devstack';
 import { freePort, waitFor } from '@ticketing/devstack/testing';
-import { INTERNAL_TOKEN as BOOKING_TOKEN, startBooking, type BookingFixture } from '../../booking/test/support/booking-fixture';
+import { PAYMENT_TOKEN as BOOKING_TOKEN, startBooking, type BookingFixture } from '../../booking/test/support/booking-fixture';
 import { holdSeat, seatDealer } from './support/booking-helpers';
 import { collectPaymentEvents } from './support/kafka-events';
 import { expectMoneyBalances, moneyOf } from './support/money';
@@ -29,7 +29,8 @@ describe('outbox relay through a Kafka outage', () => {
     broker = { port: await freePort(), controllerPort: await freePort(), dataDir, logFile: join(dataDir, 'broker.log'), pidFile: join(dataDir, 'broker.pid'), heapMb: 384 };
     brokers = [(await startKafkaBroker(broker)).brokers];
     await ensureTopics(brokers.join(','), [{ topic: Topics.PaymentCompleted, numPartitions: 3 }]);
-    booking = await startBooking();
+    // A few test users hold many seats each: the per-user cap is not what this suite is about.
+    booking = await startBooking({ holdLimit: 1_000 });
     payment = await startPayment({ bookingUrl: booking.url, bookingToken: BOOKING_TOKEN });
   });
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { waitFor } from '@ticketing/devstack/testing';
-import { INTERNAL_TOKEN as BOOKING_TOKEN, startBooking, type BookingFixture } from '../../booking/test/support/booking-fixture';
+import { PAYMENT_TOKEN as BOOKING_TOKEN, startBooking, type BookingFixture } from '../../booking/test/support/booking-fixture';
 import { recoverPendingPayments, startPaymentRecovery } from '../src/entry-points/jobs/payment-recovery.job';
 import { holdSeat, seatDealer, seatState, setHoldExpiry, type Hold } from './support/booking-helpers';
 import { startBookingProxy, type BookingProxy } from './support/booking-proxy';
@@ -20,7 +20,8 @@ describe('payment recovery', () => {
   let nextSeat: ReturnType<typeof seatDealer>;
 
   beforeAll(async () => {
-    booking = await startBooking();
+    // A few test users hold many seats each: the per-user cap is not what this suite is about.
+    booking = await startBooking({ holdLimit: 1_000 });
     nextSeat = seatDealer(booking);
     proxy = await startBookingProxy(booking.url);
     payment = await startPayment({ bookingUrl: proxy.url, bookingToken: BOOKING_TOKEN, idempotencyWaitMs: 200 });

@@ -84,7 +84,6 @@ void runService('queue-gateway', loadConfig, async (runtime) => {
     config.AUTH_MODE === 'jwt'
       ? jwtIdentity(createJwtVerifier({ secret: config.AUTH_JWT_SECRET, jwksUrl: config.AUTH_JWKS_URL, issuer: config.AUTH_JWT_ISSUER, audience: config.AUTH_JWT_AUDIENCE }))
       : bodyIdentity;
-  if (config.AUTH_MODE === 'dev') logger.warn('AUTH_MODE=dev: POST /queue/tokens trusts the userId in the body');
   const limitOf = (name: string, points: number, windowSeconds: number) =>
     keyedLimit({ redis: redis.redis, keyPrefix: `${config.QUEUE_KEY_PREFIX}rl:${name}`, limit: { points, windowSeconds }, logger });
   const issueLimits = {

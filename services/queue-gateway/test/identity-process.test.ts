@@ -11,12 +11,14 @@ import { deleteKeysUnder, keysUnder, openRedis, REDIS_URL } from './support/queu
 
 /*
  * The built gateway (`node dist/main.js`) as production runs it: main.ts must wire JWT identity and the
- * Redis-backed limits from the environment, and refuse to start with AUTH_MODE=dev.
+ * Redis-backed limits from the environment, and refuse to start when nothing asks for dev and no key is set.
  */
 
 const serviceDir = join(__dirname, '..');
 const prefix = `test:qg-identity-process:${randomUUID()}:`;
 const PRODUCTION = { NODE_ENV: 'production', INTERNAL_TOKEN: 'identity-process-internal-token-0123456789' };
+const ISSUER = 'https://id.example.test/';
+const AUDIENCE = 'queue-gateway';
 let redis: Redis;
 let db: FallbackDb;
 let gateway: ServiceProcess;
@@ -34,6 +36,8 @@ beforeAll(async () => {
     KAFKA_GROUP_ID: `test-identity-${randomUUID()}`,
     AUTH_MODE: 'jwt',
     AUTH_JWT_SECRET: JWT_SECRET,
+    AUTH_JWT_ISSUER: ISSUER,
+    AUTH_JWT_AUDIENCE: AUDIENCE,
     RATE_LIMIT_PER_USER: '2',
     RATE_LIMIT_USER_WINDOW_SECONDS: '60',
   });
@@ -58,7 +62,7 @@ describe('the gateway process with NODE_ENV=production and AUTH_MODE=jwt', () =>
   });
 
   it('when one user asks three times with a limit of 2, then 201, 200 and 429 with Retry-After, counted under QUEUE_KEY_PREFIX', async () => {
-    const jwt = await signJwt('process-user');
+    const jwt = await signJwt('process-user', { issuer: ISSUER, audience: AUDIENCE });
 
     const answers = [];
     for (let i = 0; i < 3; i++) answers.push(await issue(bearer(jwt)));
@@ -75,22 +79,31 @@ describe('the gateway process with NODE_ENV=production and AUTH_MODE=jwt', () =>
   });
 });
 
-describe('the gateway process with NODE_ENV=production and no AUTH_MODE', () => {
-  it('when it starts, then it exits 1 naming AUTH_MODE', async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, ...PRODUCTION, PORT: '0' };
-    delete env.AUTH_MODE;
-    const child = spawn(process.execPath, [join(serviceDir, 'dist/main.js')], {
-      cwd: serviceDir,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+/** Runs `node dist/main.js` with exactly `env` (no test defaults) and resolves with its exit code and output. */
+async function startBare(env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [join(serviceDir, 'dist/main.js')], { cwd: serviceDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, output };
+}
 
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+describe('the gateway process started bare, as `node dist/main.js` with no settings', () => {
+  it('when nothing asks for AUTH_MODE=dev, then it exits 1 naming the missing key and internal token: it never trusts a body userId by default', async () => {
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, PORT: '0' };
+
+    const { code, output } = await startBare(env);
 
     expect(code).toBe(1);
-    expect(output).toContain('AUTH_MODE: must be jwt when NODE_ENV=production');
+    expect(output).toContain('AUTH_JWT_SECRET: AUTH_MODE=jwt needs exactly one');
+    expect(output).toContain('INTERNAL_TOKEN: is required');
+  });
+
+  it('when production asks for AUTH_MODE=dev, then it exits 1 naming AUTH_MODE', async () => {
+    const { code, output } = await startBare({ PATH: process.env.PATH, ...PRODUCTION, AUTH_MODE: 'dev', PORT: '0' });
+
+    expect(code).toBe(1);
+    expect(output).toContain('AUTH_MODE: must not be dev when NODE_ENV=production');
   });
 });

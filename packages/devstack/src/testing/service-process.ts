@@ -13,11 +13,12 @@ export interface ServiceProcess {
 /**
  * Runs a built service (`node dist/main.js`, as its container does) on a free port and resolves once it
  * logs that it listens. Tests use it to check the real wiring of main.ts: config, clients, shutdown.
+ * It runs in AUTH_MODE=dev (development credentials) unless `env` says otherwise.
  */
 export function startServiceProcess(serviceDir: string, env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<ServiceProcess> {
   const child: ChildProcess = spawn(process.execPath, [join(serviceDir, 'dist/main.js')], {
     cwd: serviceDir,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', AUTH_MODE: 'dev', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];

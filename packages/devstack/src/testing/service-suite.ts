@@ -81,6 +81,11 @@ export function serviceLifecycleSuite(service: string, serviceDir: string, depen
       expect(text).toContain('http_request_duration_seconds_bucket');
     });
 
+    it('when it runs with AUTH_MODE=dev (as tests and npm start ask), then its start-up log warns so', () => {
+      const warnings = running.output().filter((line) => line.includes('"level":40') && line.includes('AUTH_MODE=dev'));
+      expect(warnings).toHaveLength(1);
+    });
+
     for (const dependency of dependencies) {
       it(`when its ${dependency} goes away, then /health/ready answers 503 naming it, and 200 again once it is back`, async () => {
         const outage = outages.get(dependency)!;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /** Thrown at boot when the environment does not satisfy a service's schema; the message lists every bad variable. */
@@ -10,12 +11,31 @@ export class ConfigError extends Error {
  * A bad value stops the service at boot with a readable list instead of failing later at first use.
  */
 export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): Readonly<z.infer<S>> {
-  const result = schema.safeParse(env);
+  const result = schema.safeParse(withFileSecrets(env));
   if (!result.success) {
     const lines = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   return Object.freeze(result.data);
+}
+
+/**
+ * The Docker secrets convention for the secret settings: `NAME_FILE=/path` stands for `NAME` set to that
+ * file's content (trimmed), so a secret need not sit in the environment (the compose file generates its
+ * credentials this way). `NAME` itself, when set, wins. A file that cannot be read stops the start-up.
+ */
+function withFileSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const resolved = { ...env };
+  for (const name of SECRET_SETTINGS) {
+    const path = env[`${name}_FILE`];
+    if (!path || resolved[name]) continue;
+    try {
+      resolved[name] = readFileSync(path, 'utf8').trim();
+    } catch (error) {
+      throw new ConfigError(`Invalid configuration:\n  ${name}_FILE: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    }
+  }
+  return resolved;
 }
 
 /** Field builders for the env vars every service shares, with defaults that work on a developer machine. */
@@ -36,6 +56,14 @@ export const env = {
   pgSchema: (fallback: string) => z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier').default(fallback),
 };
 
+/**
+ * `AUTH_MODE`, one spelling on every service. `dev` is asked for explicitly (`npm start`, the tests, the
+ * load test): development credentials (the internal tokens below default to published values) and, on
+ * the gateway, the body's `userId` trusted as sent. Anything else (`jwt`, the default) fails closed: every
+ * credential must be set, to a value that is not a published sample. Production never runs `dev`.
+ */
+export const AUTH_MODES = ['jwt', 'dev'] as const;
+
 /** Settings every service has; a service extends this object with its own fields. */
 export function baseEnvSchema(defaultPort: number) {
   return z.object({
@@ -44,8 +72,37 @@ export function baseEnvSchema(defaultPort: number) {
     PORT: env.port(defaultPort),
     LOG_LEVEL: env.logLevel(),
     SHUTDOWN_TIMEOUT_MS: env.int(10_000, 100),
+    AUTH_MODE: z.enum(AUTH_MODES).default('jwt'),
   });
 }
+
+/**
+ * Each service-to-service credential and its development value (used only with AUTH_MODE=dev). One per
+ * caller, so a service can tell who calls it: booking's routes for payment refuse the gateway's.
+ */
+export const DEV_CREDENTIALS = {
+  /** The gateway's credential, presented to booking and payment on the forwarded routes. */
+  INTERNAL_TOKEN: 'dev-internal-token-change-me',
+  /** Payment's credential, presented to booking's /internal routes (read, confirm, release a reservation). */
+  PAYMENT_INTERNAL_TOKEN: 'dev-payment-internal-token-change-me',
+} as const;
+export type CredentialName = keyof typeof DEV_CREDENTIALS;
+
+/** The settings that hold secrets: each may also come from a file (NAME_FILE). */
+const SECRET_SETTINGS = [...(Object.keys(DEV_CREDENTIALS) as CredentialName[]), 'AUTH_JWT_SECRET'] as const;
+
+/**
+ * Values published in this repository (the development defaults, and the samples earlier versions of the
+ * compose file shipped): a credential outside AUTH_MODE=dev may not be one of them.
+ */
+const PUBLISHED_SAMPLES = new Set<string>([
+  ...Object.values(DEV_CREDENTIALS),
+  'compose-local-internal-token',
+  'compose-local-jwt-secret-0123456789abcdef',
+]);
+
+/** True for a value anyone can read in this repository; such a value is never a real secret. */
+export const isPublishedSample = (value: string): boolean => PUBLISHED_SAMPLES.has(value);
 
 /** Connection settings, shared so that every service spells them the same way. */
 export const connectionEnv = {
@@ -57,17 +114,38 @@ export const connectionEnv = {
   }),
   REDIS_URL: () => env.url('redis://127.0.0.1:6380'),
   KAFKA_BROKERS: () => env.list('127.0.0.1:9092'),
-  INTERNAL_TOKEN: () => z.string().min(16, 'must be at least 16 characters').default(DEV_INTERNAL_TOKEN),
+  /** A service-to-service credential (see DEV_CREDENTIALS); required unless AUTH_MODE=dev. */
+  credential: () => z.string().min(16, 'must be at least 16 characters').optional(),
 };
 
-const DEV_INTERNAL_TOKEN = 'dev-internal-token-change-me';
+type Credentials<N extends CredentialName> = { [K in N]?: string };
 
 /**
- * Cross-field rule for `superRefine`: the development default of a secret must never reach production,
- * where a guessable credential would let anyone call the internal routes.
+ * Finishes a service's config schema: refuses what would fail open, then fills the development
+ * credentials in AUTH_MODE=dev. Outside `dev` each named credential must be set and not a published
+ * sample; `dev` is refused with NODE_ENV=production.
  */
-export function rejectDevSecretsInProduction(config: { NODE_ENV: string; INTERNAL_TOKEN?: string }, ctx: z.RefinementCtx): void {
-  if (config.NODE_ENV === 'production' && config.INTERNAL_TOKEN === DEV_INTERNAL_TOKEN) {
-    ctx.addIssue({ code: 'custom', path: ['INTERNAL_TOKEN'], message: 'must be set explicitly when NODE_ENV=production' });
-  }
+export function withCredentials<S extends z.ZodType<{ NODE_ENV: string; AUTH_MODE: string } & Credentials<N>>, N extends CredentialName>(schema: S, names: readonly N[]) {
+  return schema
+    .superRefine((config, ctx) => {
+      if (config.AUTH_MODE === 'dev') {
+        if (config.NODE_ENV === 'production') {
+          ctx.addIssue({ code: 'custom', path: ['AUTH_MODE'], message: 'must not be dev when NODE_ENV=production (dev trusts published credentials)' });
+        }
+        return;
+      }
+      for (const name of names) {
+        const value = config[name];
+        if (value === undefined) {
+          ctx.addIssue({ code: 'custom', path: [name], message: `is required (a secret of your own; AUTH_MODE=dev uses a development value for local runs)` });
+        } else if (isPublishedSample(value)) {
+          ctx.addIssue({ code: 'custom', path: [name], message: 'is a sample value published in this repository; set a secret of your own' });
+        }
+      }
+    })
+    .transform((config) => {
+      const filled = { ...config } as z.output<S> & { [K in N]: string };
+      for (const name of names) (filled as Record<string, unknown>)[name] ??= DEV_CREDENTIALS[name];
+      return filled;
+    });
 }

@@ -6,6 +6,7 @@ import { ShutdownManager } from './shutdown';
 export interface RuntimeConfig {
   LOG_LEVEL: string;
   SHUTDOWN_TIMEOUT_MS: number;
+  AUTH_MODE: string;
 }
 
 export interface ServiceRuntime<C> {
@@ -35,6 +36,9 @@ export async function runService<C extends RuntimeConfig>(
   const shutdown = new ShutdownManager(logger, config.SHUTDOWN_TIMEOUT_MS);
   shutdown.listenForSignals();
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
+  if (config.AUTH_MODE === 'dev') {
+    logger.warn('AUTH_MODE=dev: development credentials (published internal tokens; the gateway trusts the userId a client sends). For local runs only.');
+  }
   try {
     await start({ config, logger, shutdown });
     logger.info('service started');

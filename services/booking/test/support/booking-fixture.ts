@@ -13,7 +13,9 @@ import { buildCatalogue } from '../../src/domain/demo-catalogue';
 import { ReservationService } from '../../src/domain/reservation.service';
 import { startHoldExpiryWorker } from '../../src/entry-points/jobs/hold-expiry.jobs';
 
+/** The gateway's credential (the public routes) and payment's (the /internal routes). */
 export const INTERNAL_TOKEN = 'booking-test-internal-token-0123456789';
+export const PAYMENT_TOKEN = 'booking-test-payment-token-0123456789';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6380';
 
 export interface BookingFixture {
@@ -22,7 +24,7 @@ export interface BookingFixture {
   store: PrismaReservationStore;
   scheduleIds: string[];
   concertIds: string[];
-  /** An HTTP call as the gateway makes it: internal credential and the acting user. */
+  /** An HTTP call as the gateway (or, on /internal, payment) makes it: that caller's credential and the acting user. */
   call: (method: string, path: string, options?: { userId?: string; body?: unknown; credential?: string | null }) => Promise<{ status: number; body: any }>;
   close: () => Promise<void>;
 }
@@ -55,7 +57,7 @@ export async function startBooking(options: { holdSeconds?: number; holdLimit?: 
     logger,
     metrics,
     readiness: [],
-    internalToken: INTERNAL_TOKEN,
+    credentials: { gateway: INTERNAL_TOKEN, payment: PAYMENT_TOKEN },
     catalogue: new PrismaCatalogueReader(prisma, cache),
     reservations,
     bookingMetrics,
@@ -68,7 +70,7 @@ export async function startBooking(options: { holdSeconds?: number; holdLimit?: 
     store,
     scheduleIds: catalogue.schedules.map((s) => s.id),
     concertIds: catalogue.concerts.map((c) => c.id),
-    call: async (method, path, { userId, body, credential = INTERNAL_TOKEN } = {}) => {
+    call: async (method, path, { userId, body, credential = path.startsWith('/internal/') ? PAYMENT_TOKEN : INTERNAL_TOKEN } = {}) => {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (credential !== null) headers['x-internal-token'] = credential;
       if (userId !== undefined) headers['x-user-id'] = userId;

@@ -48,7 +48,7 @@ export async function startPayment(options: {
     prisma,
     registry,
     bookingUrl: options.bookingUrl,
-    internalToken: options.bookingToken,
+    bookingCredential: options.bookingToken,
     bookingTimeoutMs: 3_000,
     retry: options.retry ?? { maxAttempts: 40, maxDelayMs: 100 },
     idempotencyWaitMs: options.idempotencyWaitMs ?? 10_000,

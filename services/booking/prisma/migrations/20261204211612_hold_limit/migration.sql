@@ -7,9 +7,10 @@ CREATE TABLE "user_holds" (
     CONSTRAINT "user_holds_pkey" PRIMARY KEY ("user_id","schedule_id")
 );
 
+-- (SET search_path FROM CURRENT: the functions find user_holds in this schema whatever the caller's search_path.)
 -- The live-hold count of each user on each schedule follows the reservations table itself, whoever writes it:
 -- +1 when a HELD reservation appears, -1 when one leaves HELD (confirmed, expired, cancelled) or is deleted.
-CREATE FUNCTION "user_holds_follow"() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION "user_holds_follow"() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
   IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status = 'HELD' THEN
     UPDATE "user_holds" SET "held" = GREATEST("held" - 1, 0)
@@ -31,7 +32,7 @@ INSERT INTO "user_holds" ("user_id", "schedule_id", "held")
 SELECT "user_id", "schedule_id", count(*) FROM "reservations" WHERE "status" = 'HELD' GROUP BY 1, 2;
 
 -- TRUNCATE fires no row triggers: emptying reservations empties the counts with it.
-CREATE FUNCTION "user_holds_clear"() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION "user_holds_clear"() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
   DELETE FROM "user_holds";
   RETURN NULL;
