@@ -27,3 +27,8 @@ export const configSchema = withCredentials(
 export type BookingConfig = z.infer<typeof configSchema>;
 
 export const loadConfig = (source: NodeJS.ProcessEnv = process.env): BookingConfig => parseEnv(configSchema, source);
+
+/** What the seed command needs: the database only (no credentials, it serves nothing). */
+const seedConfigSchema = baseEnvSchema(8081).extend(connectionEnv.database('booking'));
+
+export const loadSeedConfig = (source: NodeJS.ProcessEnv = process.env) => parseEnv(seedConfigSchema, source);

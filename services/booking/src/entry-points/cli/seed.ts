@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createLogger, createPrismaClient } from '@ticketing/service-kit';
-import { loadConfig } from '../../config';
+import { loadSeedConfig } from '../../config';
 import { insertCatalogue } from '../../data-access/catalogue.repository';
 import { PrismaClient } from '../../data-access/generated/prisma/client';
 import { buildCatalogue, DEMO_SIZE } from '../../domain/demo-catalogue';
@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     schedulesPerConcert: count(values.schedules, DEMO_SIZE.schedulesPerConcert, 'schedules'),
     seatsPerSchedule: count(values.seats, DEMO_SIZE.seatsPerSchedule, 'seats'),
   };
-  const config = loadConfig();
+  const config = loadSeedConfig();
   const logger = createLogger({ service: 'booking-seed', level: config.LOG_LEVEL });
   const prisma = createPrismaClient(PrismaClient, { databaseUrl: config.DATABASE_URL, schema: config.DATABASE_SCHEMA });
   try {
