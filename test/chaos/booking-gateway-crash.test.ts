@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { waitFor } from '@ticketing/devstack/testing';
 import { startArrivals, type ResilientJourneyResult } from './support/resilient-journey';
 import { Traffic } from './support/traffic';
+import { AS_OPERATOR } from '../support/platform';
 import { auditOutcome, auditUntilClean, cleanAudit, LONG, SCENARIO_TIMEOUT_MS, queryOne, seconds, startChaosPlatform, writeChaosReport, type ChaosPlatform } from './support/chaos-platform';
 
 const USERS = LONG ? 120 : 30;
@@ -28,7 +29,7 @@ describe('fault: booking and then the gateway killed (kill -9) mid-load, each re
   let maxActiveSeen = 0;
 
   const metric = async (name: string) => {
-    const text = await (await fetch(`${chaos.platform.gatewayUrl}/metrics`)).text();
+    const text = await (await fetch(`${chaos.platform.gatewayUrl}/metrics`, { headers: AS_OPERATOR })).text();
     return Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
   };
 

@@ -58,11 +58,11 @@ describe('fault: every service\'s Postgres connections terminated mid-load', () 
     const alive = (pid: number) => { try { return process.kill(pid, 0); } catch { return false; } };
     expect(pidsBefore.map(alive)).toEqual(SERVICES.map(() => true));
     const ready = await waitFor('every service ready', async () => {
-      const statuses = await Promise.all(SERVICES.map(async (s) => (await fetch(`${platform.processes[s].url}/health/ready`)).status));
-      return statuses.every((status) => status === 200) ? statuses : undefined;
+      const statuses = await Promise.all(SERVICES.map(async (s) => ((await (await fetch(`${platform.processes[s].url}/health/ready`)).json()) as { status: string }).status));
+      return statuses.every((status) => status === 'ready') ? statuses : undefined;
     });
 
-    expect(ready).toEqual(SERVICES.map(() => 200));
+    expect(ready).toEqual(SERVICES.map(() => 'ready'));
     expect(SERVICES.map((s) => platform.processes[s].pid)).toEqual(pidsBefore);
   });
 

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { waitFor } from '@ticketing/devstack/testing';
 import { startArrivals, type ResilientJourneyResult } from './support/resilient-journey';
 import { Traffic } from './support/traffic';
+import { AS_OPERATOR } from '../support/platform';
 import { auditOutcome, auditUntilClean, cleanAudit, LONG, SCENARIO_TIMEOUT_MS, queryOne, seconds, startChaosPlatform, writeChaosReport, type ChaosPlatform } from './support/chaos-platform';
 
 const USERS = LONG ? 150 : 30;
@@ -31,7 +32,7 @@ describe('fault: Redis killed (kill -9) mid-load, restarted from its AOF', () =>
   let probeDuringOutage: number[] = [];
 
   const breakerState = async (): Promise<string | undefined> => {
-    const metrics = await (await fetch(`${chaos.platform.gatewayUrl}/metrics`)).text();
+    const metrics = await (await fetch(`${chaos.platform.gatewayUrl}/metrics`, { headers: AS_OPERATOR })).text();
     return /queue_token_breaker_state\{state="(\w+)"[^}]*\} 1/.exec(metrics)?.[1];
   };
 

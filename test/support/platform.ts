@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { TopicPartitions } from '@ticketing/contracts';
 import { ensureTopics, readLivePid, startKafkaBroker, stopProcess } from '@ticketing/devstack';
-import { createPrismaClient } from '@ticketing/service-kit';
+import { createPrismaClient, DEV_CREDENTIALS } from '@ticketing/service-kit';
 import { insertCatalogue } from '../../services/booking/src/data-access/catalogue.repository';
 import { PrismaClient as BookingClient } from '../../services/booking/src/data-access/generated/prisma/client';
 import { buildCatalogue } from '../../services/booking/src/domain/demo-catalogue';
@@ -76,6 +76,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
  * the platform slot while another file's platform runs (at most one other: Jest runs two workers).
  */
 export const PLATFORM_SETUP_TIMEOUT_MS = 900_000;
+
+/** The platform runs in AUTH_MODE=dev: the gateway's /metrics answers to the development operator credential. */
+export const AS_OPERATOR = { authorization: `Bearer ${DEV_CREDENTIALS.OPS_TOKEN}` };
 
 /** Any number: the advisory lock key of "a whole platform is running in this test database". */
 const PLATFORM_SLOT_LOCK = 7_350_001;

@@ -53,14 +53,14 @@ describe('createLogger', () => {
     const { logger, lines } = capture();
 
     logger.info(
-      { config: { DATABASE_URL: 'postgresql://app:db-pass-6@db:5432/x', INTERNAL_TOKEN: 'internal-7', AUTH_JWT_SECRET: 'jwt-secret-8' }, authorization: 'Bearer a-9' },
+      { config: { DATABASE_URL: 'postgresql://app:db-pass-6@db:5432/x', INTERNAL_TOKEN: 'internal-7', PAYMENT_INTERNAL_TOKEN: 'payment-12', OPS_TOKEN: 'ops-13', AUTH_JWT_SECRET: 'jwt-secret-8' }, authorization: 'Bearer a-9' },
       'config',
     );
     logger.error({ err: new Error('cannot reach postgresql://app:db-pass-10@db:5432/x', { cause: new Error('redis://:redis-pass-11@cache:6379 refused') }) }, 'failed');
     await flush();
     const text = JSON.stringify(lines);
 
-    for (const secret of ['db-pass-6', 'internal-7', 'jwt-secret-8', 'a-9', 'db-pass-10', 'redis-pass-11']) expect(text).not.toContain(secret);
+    for (const secret of ['db-pass-6', 'internal-7', 'payment-12', 'ops-13', 'jwt-secret-8', 'a-9', 'db-pass-10', 'redis-pass-11']) expect(text).not.toContain(secret);
     expect(text).toContain('postgresql://app:[redacted]@db:5432/x');
   });
 });

@@ -52,7 +52,7 @@ describe('parseEnv', () => {
   });
 
   it('when AUTH_MODE=dev is asked for, then the credentials default to their development values', () => {
-    expect(parseEnv(schema, DEV)).toMatchObject({ AUTH_MODE: 'dev', ...DEV_CREDENTIALS });
+    expect(parseEnv(schema, DEV)).toMatchObject({ AUTH_MODE: 'dev', INTERNAL_TOKEN: DEV_CREDENTIALS.INTERNAL_TOKEN, PAYMENT_INTERNAL_TOKEN: DEV_CREDENTIALS.PAYMENT_INTERNAL_TOKEN });
   });
 
   it('when nothing says dev (no settings at all), then start-up is refused naming every missing credential: identity fails closed', () => {

@@ -1,10 +1,10 @@
-import { closeRedis, createMetricsRegistry, openPostgres, openRedis, runService, serveHttp } from '@ticketing/service-kit';
+import { closeRedis, createMetricsRegistry, createWorkerRedisClient, openPostgres, openRedis, runService, serveHttp } from '@ticketing/service-kit';
 import { buildApp } from './app';
 import { loadConfig } from './config';
 import { createBookingMetrics, reservationEvents } from './data-access/booking.metrics';
 import { PrismaCatalogueReader } from './data-access/catalogue.repository';
 import { PrismaClient } from './data-access/generated/prisma/client';
-import { BullHoldExpiryScheduler, bullConnection } from './data-access/hold-expiry.queue';
+import { BullHoldExpiryScheduler } from './data-access/hold-expiry.queue';
 import { PrismaReservationStore } from './data-access/reservation.repository';
 import { CatalogueCache } from './data-access/catalogue.cache';
 import { ReservationService } from './domain/reservation.service';
@@ -19,12 +19,12 @@ void runService('booking', loadConfig, async (runtime) => {
   const cache = new CatalogueCache(config.CATALOGUE_CACHE_MS);
   const store = new PrismaReservationStore(postgres.prisma, cache);
 
-  const bull = bullConnection(config.REDIS_URL);
-  shutdown.add('bullmq-connection', () => closeRedis(bull));
-  const scheduler = new BullHoldExpiryScheduler(bull, config.JOBS_PREFIX);
+  const scheduler = new BullHoldExpiryScheduler(redis.redis, config.JOBS_PREFIX);
   shutdown.add('hold-expiry-queue', () => scheduler.close());
-  const worker = startHoldExpiryWorker(bull, config.JOBS_PREFIX, store, bookingMetrics);
-  shutdown.add('hold-expiry-worker', () => worker.close());
+  const workerRedis = createWorkerRedisClient(config.REDIS_URL, logger);
+  shutdown.add('hold-expiry-redis', () => closeRedis(workerRedis));
+  const worker = startHoldExpiryWorker(workerRedis, config.JOBS_PREFIX, store, bookingMetrics);
+  shutdown.add('hold-expiry-worker', worker.close);
   shutdown.add('hold-sweeper', startHoldSweeper(store, config.HOLD_SWEEP_INTERVAL_MS, logger, bookingMetrics));
 
   const reservations = new ReservationService(store, scheduler, reservationEvents(bookingMetrics, logger), {

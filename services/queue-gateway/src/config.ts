@@ -4,12 +4,17 @@ import { baseEnvSchema, connectionEnv, env, isPublishedSample, parseEnv, withCre
 export const configSchema = withCredentials(
   baseEnvSchema(8080)
     .extend({
-      ...connectionEnv.database('queue_gateway'),
+      // The fallback answers token checks while Redis is down: a statement slower than this is a fault.
+      ...connectionEnv.database('queue_gateway', { statementTimeoutMs: 2_000 }),
       REDIS_URL: connectionEnv.REDIS_URL(),
       KAFKA_BROKERS: connectionEnv.KAFKA_BROKERS(),
       /** The consumer group of the PaymentCompleted consumer; every gateway instance shares it. */
       KAFKA_GROUP_ID: env.string('queue-gateway'),
       INTERNAL_TOKEN: connectionEnv.credential(),
+      /** Operators' and Prometheus' credential (`Authorization: Bearer`): /metrics and the checks of /health/ready need it. */
+      OPS_TOKEN: connectionEnv.credential(),
+      /** The proxies (load balancers) whose X-Forwarded-For names the client; see README "Behind a load balancer". */
+      TRUST_PROXY: env.trustedProxies('loopback'),
       BOOKING_URL: env.url('http://127.0.0.1:8081'),
       PAYMENT_URL: env.url('http://127.0.0.1:8082'),
       /** Every Redis key of the queue starts with this, so tests (and several queues) never collide. */
@@ -72,7 +77,7 @@ export const configSchema = withCredentials(
     })
     .superRefine(requireJwtSettings)
     .superRefine(orderedLimits),
-  ['INTERNAL_TOKEN'],
+  ['INTERNAL_TOKEN', 'OPS_TOKEN'],
 );
 
 /** The adaptive limit starts between its floor and its ceiling. */

@@ -46,13 +46,20 @@ void runService('queue-gateway', loadConfig, async (runtime) => {
     logger,
   });
   shutdown.add('token-breaker', tokenLookup.close);
-  const sync = startFallbackSync({ redis: redis.redis, prefix: config.QUEUE_KEY_PREFIX, repository, intervalMs: config.FALLBACK_SYNC_INTERVAL_MS, logger });
+  const sync = startFallbackSync({
+    redis: redis.redis,
+    prefix: config.QUEUE_KEY_PREFIX,
+    repository,
+    snapshot: (at) => store.snapshot(at),
+    intervalMs: config.FALLBACK_SYNC_INTERVAL_MS,
+    logger,
+  });
   shutdown.add('fallback-sync', sync.close);
 
   const upstreams = { booking: createUpstream({ name: 'booking', url: config.BOOKING_URL }), payment: createUpstream({ name: 'payment', url: config.PAYMENT_URL }) };
   shutdown.add('upstreams', () => Promise.all([upstreams.booking.close(), upstreams.payment.close()]));
 
-  const admission = await startAdmission({ redisUrl: config.REDIS_URL, store, config, logger, metrics });
+  const admission = startAdmission({ redisUrl: config.REDIS_URL, store, config, logger, metrics });
   shutdown.add('admission', admission.close);
   const consumer = startPaymentCompletedConsumer({
     kafka: kafka.kafka,
@@ -123,6 +130,8 @@ void runService('queue-gateway', loadConfig, async (runtime) => {
     readiness: [postgres.readiness, redis.readiness, kafka.readiness],
     fastRoutes: [...queue, ...forwards.fastRoutes],
     routes: [events.router, forwards.router],
+    operatorToken: config.OPS_TOKEN,
+    trustProxy: config.TRUST_PROXY,
   });
   await serveHttp(runtime, app, config);
   // Registered after the server, so it runs before it closes: open long-polls and event streams end

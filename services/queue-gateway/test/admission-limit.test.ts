@@ -46,7 +46,7 @@ beforeAll(async () => {
     QUEUE_ADMISSION_INTERVAL_MS: 200,
   });
   const store = new RedisQueueStore(redis, { prefix, abandonAfterMs: 600_000 });
-  admission = await startAdmission({ redisUrl: REDIS_URL, store, config, logger: silentLogger() });
+  admission = startAdmission({ redisUrl: REDIS_URL, store, config, logger: silentLogger() });
   const metrics = createMetricsRegistry('queue-gateway-test');
   const lookup = (token: string, now: number) => store.lookup(token, now, { touch: true });
   const queue = queueRoutes({ store, lookup, config, breakerState: () => 'CLOSED', metrics, room: new WaitingRoom(), admissionLimit: admission.limit, onSlotFreed: admission.admitNow });

@@ -3,11 +3,11 @@ import { ConfigError } from '@ticketing/service-kit';
 import { loadConfig } from '../src/config';
 
 const SECRET = 'a-jwt-secret-of-at-least-32-characters';
-const PRODUCTION = { NODE_ENV: 'production', INTERNAL_TOKEN: 'a-real-internal-token-0123456789' };
+const PRODUCTION = { NODE_ENV: 'production', INTERNAL_TOKEN: 'a-real-internal-token-0123456789', OPS_TOKEN: 'a-real-ops-token-0123456789' };
 
 describe('gateway config: identity and rate limits', () => {
   it('when nothing is set, then it refuses to start and says why: identity fails closed (jwt needs a key, the internal token has no default)', () => {
-    expect(() => loadConfig({})).toThrow(/AUTH_JWT_SECRET: AUTH_MODE=jwt needs exactly one[\s\S]*INTERNAL_TOKEN: is required/);
+    expect(() => loadConfig({})).toThrow(/AUTH_JWT_SECRET: AUTH_MODE=jwt needs exactly one[\s\S]*INTERNAL_TOKEN: is required[\s\S]*OPS_TOKEN: is required/);
   });
 
   it('when AUTH_MODE=dev is asked for, then dev identity and limits that let a 10,000-user load test from one address through', () => {

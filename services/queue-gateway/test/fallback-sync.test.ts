@@ -30,13 +30,14 @@ afterAll(async () => {
   await db?.drop();
 });
 
+const snapshotOf = (prefix: string) => (at: number) => newStore(redis, prefix).snapshot(at);
 const pendingCount = async (prefix: string) => Number(((await redis.xpending(`${prefix}changes`, FALLBACK_SYNC_GROUP)) as unknown[])[0]);
 
 describe('startFallbackSync', () => {
   it('when tokens are issued, admitted, left and expired, then each row holds its latest state and the stream is emptied', async () => {
     const prefix = nextPrefix();
     const store = newStore(redis, prefix);
-    const sync = startFallbackSync({ redis, prefix, repository, intervalMs: 60_000, logger: silentLogger() });
+    const sync = startFallbackSync({ redis, prefix, snapshot: snapshotOf(prefix), repository, intervalMs: 60_000, logger: silentLogger() });
     const [admitted, leaving, paying] = await activeTokens(store, ['s-admitted', 's-leaving', 's-paying']);
     const waiting = (await store.issue('s-waiting', Date.now())).token;
     await store.leave(leaving, Date.now());
@@ -57,7 +58,7 @@ describe('startFallbackSync', () => {
   it('when two gateways sync the same stream while 500 users join, then every token is copied exactly once and nothing stays pending', async () => {
     const prefix = nextPrefix();
     const store = newStore(redis, prefix);
-    const syncs = ['gw-a', 'gw-b'].map((consumer) => startFallbackSync({ redis, prefix, repository, intervalMs: 20, batchSize: 50, consumer, logger: silentLogger() }));
+    const syncs = ['gw-a', 'gw-b'].map((consumer) => startFallbackSync({ redis, prefix, snapshot: snapshotOf(prefix), repository, intervalMs: 20, batchSize: 50, consumer, logger: silentLogger() }));
 
     const issued = await Promise.all(Array.from({ length: 500 }, (_, i) => store.issue(`s-many-${prefix}-${i}`, Date.now())));
     await waitFor('all copied', async () => {
@@ -79,7 +80,7 @@ describe('startFallbackSync', () => {
     const { token } = await store.issue('s-orphan', Date.now());
     // The dead gateway read the change and never acknowledged it.
     await redis.xreadgroup('GROUP', FALLBACK_SYNC_GROUP, 'dead-gateway', 'COUNT', 10, 'STREAMS', `${prefix}changes`, '>');
-    const sync = startFallbackSync({ redis, prefix, repository, intervalMs: 60_000, claimIdleMs: 200, consumer: 'survivor', logger: silentLogger() });
+    const sync = startFallbackSync({ redis, prefix, snapshot: snapshotOf(prefix), repository, intervalMs: 60_000, claimIdleMs: 200, consumer: 'survivor', logger: silentLogger() });
 
     await waitFor('orphan copied', async () => {
       await sync.flush();
@@ -109,7 +110,7 @@ describe('startFallbackSync', () => {
       const cutOff = new FallbackTokenRepository(db.clientAt(proxied.toString()));
       const destination = new PassThrough();
       destination.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)));
-      const sync = startFallbackSync({ redis, prefix, repository: cutOff, intervalMs: 50, logger: createLogger({ service: 'test', destination }) });
+      const sync = startFallbackSync({ redis, prefix, snapshot: snapshotOf(prefix), repository: cutOff, intervalMs: 50, logger: createLogger({ service: 'test', destination }) });
       await proxy.cut();
 
       const { token } = await store.issue('s-during-pg-outage', Date.now());
@@ -130,5 +131,49 @@ describe('startFallbackSync', () => {
       expect(messages.filter((m) => m.msg === 'fallback sync failing; will retry')).toEqual([expect.objectContaining({ dependency: 'postgres' })]);
       expect(messages.filter((m) => m.msg === 'fallback sync restored')).toHaveLength(1);
     }, 60_000);
+  });
+
+  describe('security review, point 14: a capped stream and an unpruned table', () => {
+    it('when the stream was trimmed past changes not yet copied, then the copy is rebuilt from Redis: what ended is EXPIRED, who joined is there', async () => {
+      const prefix = nextPrefix();
+      const store = newStore(redis, prefix);
+      const sync = startFallbackSync({ redis, prefix, snapshot: snapshotOf(prefix), repository, intervalMs: 60_000, logger: silentLogger() });
+      const [leaver, stayer] = await activeTokens(store, ['t-leaver', 't-stayer']);
+      await sync.flush();
+      expect(await repository.findByToken(leaver)).toMatchObject({ status: 'ACTIVE' });
+
+      // Changes the copy has not seen yet, then the cap trims them away (as a long Postgres outage in a rush would).
+      await store.leave(leaver, Date.now());
+      const joiner = (await store.issue('t-joiner', Date.now())).token;
+      await redis.xtrim(`${prefix}changes`, 'MAXLEN', 0);
+      await sync.flush();
+      // Later changes flow as usual once the group has moved past the trimmed stretch.
+      await store.leave(stayer, Date.now());
+      await sync.flush();
+      await sync.close();
+
+      expect(await repository.findByToken(leaver)).toMatchObject({ status: 'EXPIRED' });
+      expect(await repository.findByToken(joiner)).toMatchObject({ userId: 't-joiner', status: 'WAITING' });
+      expect(await repository.findByToken(stayer)).toMatchObject({ status: 'EXPIRED' });
+      expect(await pendingCount(prefix)).toBe(0);
+    });
+
+    it('when rows ended longer ago than the retention, then pruning deletes them and keeps the rest', async () => {
+      const now = Date.now();
+      const hoursAgo = (h: number) => now - h * 3_600_000;
+      const token = (label: string) => `prune-${label}-${now}`.padEnd(43, 'x');
+      await repository.upsertChanges([
+        { token: token('old-expired'), userId: 'p1', status: 'EXPIRED', issuedAt: hoursAgo(3), at: hoursAgo(2) },
+        { token: token('old-active'), userId: 'p2', status: 'ACTIVE', issuedAt: hoursAgo(3), activatedAt: hoursAgo(3), expiresAt: hoursAgo(2), at: hoursAgo(3) },
+        { token: token('new-expired'), userId: 'p3', status: 'EXPIRED', issuedAt: hoursAgo(1), at: now - 60_000 },
+        { token: token('old-waiting'), userId: 'p4', status: 'WAITING', issuedAt: hoursAgo(3), at: hoursAgo(3) },
+      ]);
+
+      const pruned = await repository.prune(hoursAgo(1), 1);
+
+      expect(pruned).toBeGreaterThanOrEqual(2);
+      const left = await Promise.all(['old-expired', 'old-active', 'new-expired', 'old-waiting'].map(async (label) => [label, Boolean(await repository.findByToken(token(label)))]));
+      expect(Object.fromEntries(left)).toEqual({ 'old-expired': false, 'old-active': false, 'new-expired': true, 'old-waiting': true });
+    });
   });
 });

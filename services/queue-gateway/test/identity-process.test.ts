@@ -16,7 +16,8 @@ import { deleteKeysUnder, keysUnder, openRedis, REDIS_URL } from './support/queu
 
 const serviceDir = join(__dirname, '..');
 const prefix = `test:qg-identity-process:${randomUUID()}:`;
-const PRODUCTION = { NODE_ENV: 'production', INTERNAL_TOKEN: 'identity-process-internal-token-0123456789' };
+const OPS_TOKEN = 'identity-process-ops-token-0123456789';
+const PRODUCTION = { NODE_ENV: 'production', INTERNAL_TOKEN: 'identity-process-internal-token-0123456789', OPS_TOKEN };
 const ISSUER = 'https://id.example.test/';
 const AUDIENCE = 'queue-gateway';
 let redis: Redis;
@@ -105,5 +106,32 @@ describe('the gateway process started bare, as `node dist/main.js` with no setti
 
     expect(code).toBe(1);
     expect(output).toContain('AUTH_MODE: must not be dev when NODE_ENV=production');
+  });
+});
+
+describe('the public gateway\'s operational endpoints (security review, point 12)', () => {
+  const get = (path: string, headers: Record<string, string> = {}) => fetch(`${gateway.url}${path}`, { headers });
+
+  it('when /metrics is asked without the operator credential, or with a wrong one, then 401 and no metrics', async () => {
+    for (const headers of [{}, { authorization: 'Bearer not-the-ops-token-000000' }, { authorization: OPS_TOKEN }] as Record<string, string>[]) {
+      const res = await get('/metrics', headers);
+      const body = (await res.json()) as { code: string };
+      expect({ status: res.status, code: body.code }).toEqual({ status: 401, code: 'AUTH.INTERNAL_CREDENTIAL_MISSING' });
+    }
+  });
+
+  it('when /metrics is asked with `Authorization: Bearer <OPS_TOKEN>`, then the Prometheus text', async () => {
+    const res = await get('/metrics', { authorization: `Bearer ${OPS_TOKEN}` });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('http_request_duration_seconds_bucket');
+  });
+
+  it('when /health/ready is probed without the credential, then only its status (no dependency names, latencies or error text); with it, the checks', async () => {
+    const anonymous = await get('/health/ready');
+    expect({ status: anonymous.status, body: await anonymous.json() }).toEqual({ status: 200, body: { status: 'ready' } });
+
+    const operator = (await (await get('/health/ready', { authorization: `Bearer ${OPS_TOKEN}` })).json()) as { checks: Record<string, unknown> };
+    expect(Object.keys(operator.checks).sort()).toEqual(['kafka', 'postgres', 'redis']);
+    expect((await get('/health/live')).status).toBe(200);
   });
 });

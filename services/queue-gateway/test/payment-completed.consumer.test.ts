@@ -54,7 +54,7 @@ beforeAll(async () => {
   db = await createFallbackDb('paid');
   store = newStore(redis, prefix);
   repository = new FallbackTokenRepository(db.prisma);
-  sync = startFallbackSync({ redis, prefix, repository, intervalMs: 100, logger: silentLogger() });
+  sync = startFallbackSync({ redis, prefix, repository, snapshot: (at) => store.snapshot(at), intervalMs: 100, logger: silentLogger() });
   upstream = await startRecorder('payment');
   gateway = await startGateway({ store, repository, bookingUrl: upstream.url, paymentUrl: upstream.url });
   consumer = startPaymentCompletedConsumer({

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startTcpProxy } from '@ticketing/devstack';
 import { waitFor } from '@ticketing/devstack/testing';
 import { RedisQueueStore } from '../src/data-access/queue.store';
 import { startAdmission, type Admission } from '../src/entry-points/jobs/admission.job';
@@ -35,7 +36,7 @@ describe('admission', () => {
 
     // Two gateway instances, each with its own BullMQ connections and worker.
     for (const ticks of ticksBy) {
-      admitters.push(await startAdmission({ redisUrl: REDIS_URL, store, config, logger: silentLogger(), onTick: (result, jobId) => {
+      admitters.push(startAdmission({ redisUrl: REDIS_URL, store, config, logger: silentLogger(), onTick: (result, jobId) => {
         ticks.push(jobId);
         activeAfterTick.push(result.active);
       } }));
@@ -132,7 +133,7 @@ describe('admission', () => {
   it('when Redis loses the tick scheduler (flushed, or back without its AOF), then admission re-creates it and users are admitted again', async () => {
     const prefix = prefixes.next();
     const store = newStore(prefix);
-    const admission = await startAdmission({
+    const admission = startAdmission({
       redisUrl: REDIS_URL,
       store,
       config: defaultConfig(prefix, { QUEUE_ADMISSION_INTERVAL_MS: 50 }),
@@ -153,9 +154,35 @@ describe('admission', () => {
     }
   });
 
+  it('when Redis is unreachable as a gateway starts, then admission starts at once, its ticks begin once Redis answers, and it closes without waiting for Redis', async () => {
+    const prefix = prefixes.next();
+    const store = newStore(prefix);
+    const target = new URL(REDIS_URL);
+    const proxy = await startTcpProxy(Number(target.port), target.hostname);
+    await proxy.cut();
+    const throughProxy = `redis://127.0.0.1:${proxy.port}`;
+    try {
+      // Synchronous: nothing in it waits for Redis.
+      const admission = startAdmission({ redisUrl: throughProxy, store, config: defaultConfig(prefix, { QUEUE_ADMISSION_INTERVAL_MS: 50 }), logger: silentLogger(), healIntervalMs: 100 });
+      await store.issue('during-the-outage', Date.now());
+      await sleep(500);
+      expect((await store.counts(Date.now())).active).toBe(0);
+
+      await proxy.restore();
+      await waitFor('the tick to admit the user once Redis answers', async () => ((await store.counts(Date.now())).active === 1 ? true : undefined), 15_000);
+
+      await proxy.cut();
+      await admission.close();
+      // A second instance that starts and stops inside an outage has nothing to wait for either.
+      await startAdmission({ redisUrl: throughProxy, store, config: defaultConfig(prefix), logger: silentLogger() }).close();
+    } finally {
+      await proxy.close();
+    }
+  }, 30_000);
+
   it('when admission closes twice, then the second close is a no-op', async () => {
     const prefix = prefixes.next();
-    const admission = await startAdmission({ redisUrl: REDIS_URL, store: newStore(prefix), config: defaultConfig(prefix), logger: silentLogger() });
+    const admission = startAdmission({ redisUrl: REDIS_URL, store: newStore(prefix), config: defaultConfig(prefix), logger: silentLogger() });
 
     await admission.close();
 

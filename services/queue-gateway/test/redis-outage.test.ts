@@ -55,7 +55,7 @@ beforeAll(async () => {
   db = await createFallbackDb('outage');
   store = newStore(redis, prefix);
   repository = new FallbackTokenRepository(db.prisma);
-  sync = startFallbackSync({ redis, prefix, repository, intervalMs: 100, logger: silentLogger() });
+  sync = startFallbackSync({ redis, prefix, repository, snapshot: (at) => store.snapshot(at), intervalMs: 100, logger: silentLogger() });
   booking = await startRecorder('booking');
   gateway = await startGateway({
     store,

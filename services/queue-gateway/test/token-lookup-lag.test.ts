@@ -77,3 +77,34 @@ describe('token lookup while the breaker is open', () => {
     expect(answer.view).toBeUndefined();
   });
 });
+
+describe('unknown tokens during an outage (security review, point 7)', () => {
+  it('when the same unknown token is checked 50 times at once and again, then Postgres and Redis are asked about it once', async () => {
+    const repository = new FallbackTokenRepository(db.prisma);
+    let copyAsked = 0;
+    let redisAsked = 0;
+    const outage = new EventEmitter();
+    const counted = createTokenLookup({
+      store: { lookup: (...args) => ((redisAsked += 1), store.lookup(...args)) },
+      repository: { findByToken: (token) => ((copyAsked += 1), repository.findByToken(token)), waitingPosition: (record) => repository.waitingPosition(record) },
+      connection: outage,
+      breaker: { timeoutMs: 500, errorThresholdPercentage: 50, volumeThreshold: 5, resetTimeoutMs: 60_000 },
+      metrics: createMetricsRegistry('miss-test'),
+      logger: silentLogger(),
+    });
+    try {
+      outage.emit('close'); // the breaker opens: every check goes to the fallback
+      const junk = 'z'.repeat(43);
+      const first = await counted.lookup(junk, Date.now(), { touch: false });
+      expect(first.view).toBeUndefined();
+      const askedAfterFirst = { copyAsked, redisAsked };
+
+      const again = await Promise.all(Array.from({ length: 50 }, () => counted.lookup(junk, Date.now(), { touch: false })));
+
+      expect(again.every((answer) => answer.view === undefined)).toBe(true);
+      expect({ copyAsked, redisAsked }).toEqual(askedAfterFirst);
+    } finally {
+      counted.close();
+    }
+  });
+});

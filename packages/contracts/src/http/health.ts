@@ -14,9 +14,14 @@ export const ReadinessCheckResult = z.strictObject({
 });
 export type ReadinessCheckResult = z.infer<typeof ReadinessCheckResult>;
 
-/** `GET /health/ready`: `ready` only when every check is ok; keyed by dependency name (postgres, redis…). */
+/**
+ * `GET /health/ready`: `ready` when every check is ok; `degraded` (still 200) when one failed but the
+ * service serves on without it (the gateway's Postgres fallback while Redis is down); `unready` (503)
+ * otherwise. `checks` is keyed by dependency name (postgres, redis…); the public gateway shows them only
+ * to callers with its operator credential.
+ */
 export const ReadinessResponse = z.strictObject({
-  status: z.enum(['ready', 'unready']),
-  checks: z.record(z.string(), ReadinessCheckResult),
+  status: z.enum(['ready', 'degraded', 'unready']),
+  checks: z.record(z.string(), ReadinessCheckResult).optional(),
 });
 export type ReadinessResponse = z.infer<typeof ReadinessResponse>;

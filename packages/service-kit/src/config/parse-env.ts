@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import proxyAddr from 'proxy-addr';
 import { z } from 'zod';
 
 /** Thrown at boot when the environment does not satisfy a service's schema; the message lists every bad variable. */
@@ -38,6 +39,13 @@ function withFileSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return resolved;
 }
 
+const list = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
+    .pipe(z.array(z.string()).min(1));
+
 /** Field builders for the env vars every service shares, with defaults that work on a developer machine. */
 export const env = {
   port: (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback),
@@ -45,12 +53,20 @@ export const env = {
   string: (fallback: string) => z.string().min(1).default(fallback),
   url: (fallback: string) => z.url().default(fallback),
   /** Comma-separated list, e.g. KAFKA_BROKERS=host1:9092,host2:9092. */
-  list: (fallback: string) =>
-    z
-      .string()
-      .default(fallback)
-      .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
-      .pipe(z.array(z.string()).min(1)),
+  list,
+  /**
+   * The proxies whose X-Forwarded-For is believed: comma-separated addresses, subnets (CIDR) or the names
+   * `loopback`, `linklocal`, `uniquelocal` (proxy-addr's forms, as Express takes them). Only the client
+   * address a trusted proxy reports counts for per-address limits; anything else sees the proxy itself.
+   */
+  trustedProxies: (fallback: string) =>
+    list(fallback).superRefine((entries, ctx) => {
+      try {
+        proxyAddr.compile(entries);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+      }
+    }),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** A Postgres schema name: kept to plain identifiers so it can be quoted safely into search_path. */
   pgSchema: (fallback: string) => z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier').default(fallback),
@@ -85,6 +101,8 @@ export const DEV_CREDENTIALS = {
   INTERNAL_TOKEN: 'dev-internal-token-change-me',
   /** Payment's credential, presented to booking's /internal routes (read, confirm, release a reservation). */
   PAYMENT_INTERNAL_TOKEN: 'dev-payment-internal-token-change-me',
+  /** The operators' credential (`Authorization: Bearer`) for the public gateway's /metrics and readiness details. */
+  OPS_TOKEN: 'dev-ops-token-change-me',
 } as const;
 export type CredentialName = keyof typeof DEV_CREDENTIALS;
 
@@ -107,10 +125,12 @@ export const isPublishedSample = (value: string): boolean => PUBLISHED_SAMPLES.h
 /** Connection settings, shared so that every service spells them the same way. */
 export const connectionEnv = {
   /** The Postgres settings of a service that owns the schema `schema`. */
-  database: (schema: string) => ({
+  database: (schema: string, defaults: { statementTimeoutMs?: number } = {}) => ({
     DATABASE_URL: env.url('postgresql://postgres@127.0.0.1:5432/ticketing'),
     DATABASE_SCHEMA: env.pgSchema(schema),
     DATABASE_POOL_SIZE: env.int(10, 1),
+    /** Postgres cancels a statement of this service that runs longer (0: never): no query holds a pooled connection for long. */
+    DATABASE_STATEMENT_TIMEOUT_MS: env.int(defaults.statementTimeoutMs ?? 30_000, 0),
   }),
   REDIS_URL: () => env.url('redis://127.0.0.1:6380'),
   KAFKA_BROKERS: () => env.list('127.0.0.1:9092'),

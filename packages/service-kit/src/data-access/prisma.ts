@@ -11,6 +11,8 @@ export interface PrismaOptions {
   schema: string;
   /** Connections in this process's pool. */
   poolSize?: number;
+  /** Postgres cancels any statement of this pool that runs longer (0: no limit, the default). */
+  statementTimeoutMs?: number;
 }
 
 /**
@@ -43,6 +45,7 @@ export function createPrismaClient<T>(Client: PrismaClientClass<T>, options: Pri
     max: options.poolSize ?? 10,
     // Fail fast instead of queueing forever when Postgres is gone; the request gets a clean error.
     connectionTimeoutMillis: 5_000,
+    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
   });
   // A session the server ends (pg_terminate_backend, a failover) makes its client emit 'error'; a
   // client the adapter holds between two queries of a transaction may have no listener then, and an

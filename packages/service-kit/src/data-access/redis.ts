@@ -27,6 +27,15 @@ export function createRedisClient(url: string, logger: Logger, overrides: RedisO
   return client;
 }
 
+/**
+ * A client for BullMQ's workers: their blocking commands must wait across an outage (BullMQ requires
+ * maxRetriesPerRequest: null), and a worker sends one at a time, so its offline queue cannot pile up.
+ * Producers (BullMQ queues) take `createRedisClient` instead and fail fast while Redis is away.
+ */
+export function createWorkerRedisClient(url: string, logger: Logger): Redis {
+  return createRedisClient(url, logger, { maxRetriesPerRequest: null, enableOfflineQueue: true });
+}
+
 export function redisReadiness(client: Redis): ReadinessCheck {
   return { name: 'redis', check: () => client.ping() };
 }

@@ -10,10 +10,15 @@ export interface UpstreamTimeouts {
   headersMs: number;
   /** Longest pause between two chunks of the response body. */
   bodyMs: number;
+  /**
+   * From the call to the response headers, the wait for a free socket included (undici's own timeouts
+   * start only once the request has a socket, so a call queued behind busy ones had no deadline).
+   */
+  deadlineMs: number;
 }
 
 /** Generous for a handler that runs one transaction, short enough that a client never waits long on a dead upstream. */
-export const DEFAULT_UPSTREAM_TIMEOUTS: UpstreamTimeouts = { connectMs: 2_000, headersMs: 10_000, bodyMs: 10_000 };
+export const DEFAULT_UPSTREAM_TIMEOUTS: UpstreamTimeouts = { connectMs: 2_000, headersMs: 10_000, bodyMs: 10_000, deadlineMs: 12_000 };
 
 export interface UpstreamRequest {
   method: string;
@@ -51,6 +56,8 @@ export interface UpstreamOptions {
   timeouts?: Partial<UpstreamTimeouts>;
   /** Most sockets open to this upstream at once; beyond it calls queue in the pool. */
   connections?: number;
+  /** Most calls queued for a socket; one more is refused at once (503) instead of joining an endless line. */
+  maxQueued?: number;
 }
 
 /**
@@ -60,8 +67,9 @@ export interface UpstreamOptions {
  */
 export function createUpstream(options: UpstreamOptions): Upstream {
   const timeouts = { ...DEFAULT_UPSTREAM_TIMEOUTS, ...options.timeouts };
+  const connections = options.connections ?? 128;
   const pool = new Pool(new URL(options.url).origin, {
-    connections: options.connections ?? 128,
+    connections,
     connectTimeout: timeouts.connectMs,
     headersTimeout: timeouts.headersMs,
     bodyTimeout: timeouts.bodyMs,
@@ -69,21 +77,37 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     // idle socket before the server does and never writes into one being closed.
     keepAliveTimeout: 4_000,
   });
+  const mostInFlight = connections + (options.maxQueued ?? connections * 4);
+  let inFlight = 0;
   let closing: Promise<void> | undefined;
   return {
     name: options.name,
     request: async (request) => {
+      if (inFlight >= mostInFlight) throw new UpstreamUnavailableError(`${options.name} is saturated: ${inFlight} calls in flight or queued`);
+      inFlight += 1;
+      let released = false;
+      const release = () => {
+        if (!released) inFlight -= 1;
+        released = true;
+      };
+      const deadline = new AbortController();
+      const timer = setTimeout(() => deadline.abort(new Error(`no answer within ${timeouts.deadlineMs} ms`)), timeouts.deadlineMs);
       try {
         const response = await pool.request({
           method: request.method as 'GET',
           path: request.path,
           headers: request.headers,
           body: request.body,
-          signal: request.signal,
+          signal: request.signal ? AbortSignal.any([request.signal, deadline.signal]) : deadline.signal,
         });
+        // The call counts until its body is read or dropped; the body's own timeout bounds that.
+        response.body.once('close', release);
         return { status: response.statusCode, headers: response.headers, body: response.body };
       } catch (error) {
+        release();
         throw new UpstreamUnavailableError(`${options.name} did not answer: ${(error as Error).message}`, { cause: error });
+      } finally {
+        clearTimeout(timer);
       }
     },
     close: () => {

@@ -1,4 +1,4 @@
-import type { Router } from 'express';
+import type { Request, Router } from 'express';
 import express from 'express';
 
 /** One dependency the service needs before it can serve traffic (Postgres, Redis, Kafka…). */
@@ -32,22 +32,52 @@ async function runOne(check: ReadinessCheck, timeoutMs: number): Promise<CheckRe
   }
 }
 
-/** Runs every check in parallel, each bounded by `timeoutMs`, so a hung dependency cannot hang the probe. */
-export async function runReadinessChecks(checks: readonly ReadinessCheck[], timeoutMs = 2_000) {
-  const results = await Promise.all(checks.map(async (check) => [check.name, await runOne(check, timeoutMs)] as const));
-  const ready = results.every(([, result]) => result.ok);
-  return { status: ready ? ('ready' as const) : ('unready' as const), checks: Object.fromEntries(results) };
+export type ReadinessStatus = 'ready' | 'degraded' | 'unready';
+
+export interface ReadinessOptions {
+  /** Bound on each check, so a hung dependency cannot hang the probe (default 2 s). */
+  timeoutMs?: number;
+  /**
+   * Whether the service still serves with these dependencies up (default: only with all of them). A failed
+   * check it serves without makes it `degraded`, still 200, so a load balancer keeps sending it traffic.
+   */
+  servesWith?: (up: ReadonlySet<string>) => boolean;
 }
 
-/** `GET /health/live` (the process runs) and `GET /health/ready` (its dependencies answer; 503 when not). */
-export function healthRouter(checks: readonly ReadinessCheck[], timeoutMs?: number): Router {
+/** Runs every check in parallel, each bounded by `timeoutMs`, and judges the service by `servesWith`. */
+export async function runReadinessChecks(checks: readonly ReadinessCheck[], options: ReadinessOptions = {}) {
+  const results = await Promise.all(checks.map(async (check) => [check.name, await runOne(check, options.timeoutMs ?? 2_000)] as const));
+  const up = new Set(results.filter(([, result]) => result.ok).map(([name]) => name));
+  const status: ReadinessStatus =
+    up.size === checks.length ? 'ready' : (options.servesWith ?? (() => false))(up) ? 'degraded' : 'unready';
+  return { status, checks: Object.fromEntries(results) };
+}
+
+export interface HealthRouterOptions extends ReadinessOptions {
+  /**
+   * Who may see the checks' details (latency, the dependency's error text): without it, or when it says
+   * no, `/health/ready` answers only its status (and code), which is all a load balancer needs.
+   */
+  mayInspect?: (req: Request) => boolean;
+  /** Serve one result to every probe within this many ms (default 0: check on every probe). */
+  cacheMs?: number;
+}
+
+/** `GET /health/live` (the process runs) and `GET /health/ready` (its dependencies answer; 503 when it cannot serve). */
+export function healthRouter(checks: readonly ReadinessCheck[], options: HealthRouterOptions = {}): Router {
   const router = express.Router();
+  let last: { at: number; report: Promise<Awaited<ReturnType<typeof runReadinessChecks>>> } | undefined;
+  const report = () => {
+    const now = Date.now();
+    if (!last || now - last.at >= (options.cacheMs ?? 0)) last = { at: now, report: runReadinessChecks(checks, options) };
+    return last.report;
+  };
   router.get('/health/live', (_req, res) => {
     res.json({ status: 'live' });
   });
-  router.get('/health/ready', async (_req, res) => {
-    const report = await runReadinessChecks(checks, timeoutMs);
-    res.status(report.status === 'ready' ? 200 : 503).json(report);
+  router.get('/health/ready', async (req, res) => {
+    const { status, checks: results } = await report();
+    res.status(status === 'unready' ? 503 : 200).json(options.mayInspect && !options.mayInspect(req) ? { status } : { status, checks: results });
   });
   return router;
 }

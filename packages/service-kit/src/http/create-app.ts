@@ -3,7 +3,7 @@ import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { errorHandler, notFoundHandler } from '../errors/error-handler';
-import { healthRouter, type ReadinessCheck } from '../health/readiness';
+import { healthRouter, type ReadinessCheck, type ReadinessOptions } from '../health/readiness';
 import { httpDuration, httpMetrics, metricsRouter } from '../metrics/metrics';
 import { expressHandler, type ApiRoute } from './api-route';
 import { fastLane, type ServiceApp } from './fast-lane';
@@ -11,14 +11,20 @@ import { requireHostHeader } from './host-header';
 import { jsonBody } from './json-body';
 import { redactQuerySecrets } from '../logger/logger';
 import { requestId } from './request-id';
-
-/** Which proxies' X-Forwarded-For is believed (Express's `trust proxy`). */
-const TRUST_PROXY = 'loopback';
+import { hasBearer } from './internal-auth';
 
 export interface ServiceAppOptions {
   logger: Logger;
   metrics: Registry;
   readiness: readonly ReadinessCheck[];
+  /** Which dependencies the service still serves with, when some are down (`degraded`); default: none missing. */
+  servesWith?: ReadinessOptions['servesWith'];
+  /**
+   * The operator credential (`Authorization: Bearer <it>`) for a service that faces the public: `/metrics`
+   * then answers only with it, `/health/ready` shows its checks only with it and checks at most once a
+   * second however often it is probed. `/health/live` stays open.
+   */
+  operatorToken?: string;
   /** The service's own routes, mounted after the shared middleware and before the error handlers. */
   routes: readonly Router[];
   /**
@@ -26,6 +32,8 @@ export interface ServiceAppOptions {
    * before the middleware chain, the rest by the same handlers mounted ahead of `routes`.
    */
   fastRoutes?: readonly ApiRoute[];
+  /** The proxies whose X-Forwarded-For is believed (see `env.trustedProxies`); default loopback only. */
+  trustProxy?: readonly string[];
   /** Largest JSON body accepted, in bytes; larger ones get 413. Our bodies are a few fields, so this stays small. */
   bodyLimitBytes?: number;
 }
@@ -40,7 +48,8 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   const bodyLimitBytes = options.bodyLimitBytes ?? 16 * 1024;
   const duration = httpDuration(options.metrics);
   app.disable('x-powered-by');
-  app.set('trust proxy', TRUST_PROXY);
+  const trustProxy = [...(options.trustProxy ?? ['loopback'])];
+  app.set('trust proxy', trustProxy);
   app.use(requestId);
   app.use(requireHostHeader);
   // One access-log line per request costs real throughput in a rush, so the access log is on only
@@ -59,8 +68,10 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   }
   app.use(httpMetrics(duration));
   app.use(jsonBody(bodyLimitBytes));
-  app.use(healthRouter(options.readiness));
-  app.use(metricsRouter(options.metrics));
+  const isOperator = options.operatorToken === undefined ? undefined : hasBearer(options.operatorToken);
+  const mayInspect = isOperator && ((req: express.Request) => isOperator(req.headers));
+  app.use(healthRouter(options.readiness, { servesWith: options.servesWith, mayInspect, cacheMs: mayInspect ? 1_000 : 0 }));
+  app.use(metricsRouter(options.metrics, mayInspect));
   const fastRoutes = options.fastRoutes ?? [];
   for (const route of fastRoutes) app[route.method.toLowerCase() as 'get' | 'post' | 'delete'](route.path, expressHandler(route.handle));
   for (const router of options.routes) app.use(router);
@@ -68,5 +79,5 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   app.use(errorHandler(options.logger));
   // With the access log on, every request goes through the chain that writes it.
   if (fastRoutes.length === 0 || options.logger.isLevelEnabled('debug')) return app;
-  return fastLane({ routes: fastRoutes, fallback: app, duration, logger: options.logger, bodyLimitBytes, trustProxy: TRUST_PROXY });
+  return fastLane({ routes: fastRoutes, fallback: app, duration, logger: options.logger, bodyLimitBytes, trustProxy });
 }

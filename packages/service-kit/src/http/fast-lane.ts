@@ -22,7 +22,7 @@ export interface FastLaneOptions {
   logger: Logger;
   bodyLimitBytes: number;
   /** Express's `trust proxy` setting, compiled, so `ip` is the address Express would see. */
-  trustProxy: string;
+  trustProxy: string[];
 }
 
 interface CompiledRoute {

@@ -54,6 +54,17 @@ export function internalCredential(expectedToken: string): (headers: IncomingHtt
   };
 }
 
+/**
+ * Whether a request carries `Authorization: Bearer <expectedToken>` (constant-time compare): the operator
+ * credential in front of the public gateway's `/metrics` and `/health/ready` details (Prometheus sends
+ * it with `authorization: { credentials: … }`).
+ */
+export function hasBearer(expectedToken: string): (headers: IncomingHttpHeaders) => boolean {
+  if (expectedToken.length === 0) throw new Error('hasBearer needs a non-empty token');
+  const expected = digest(`Bearer ${expectedToken}`);
+  return (headers) => typeof headers.authorization === 'string' && timingSafeEqual(digest(headers.authorization), expected);
+}
+
 /** `internalCredential` as Express middleware, in front of a service's own routes: the user goes to `res.locals.userId`. */
 export function requireInternalCredential(expectedToken: string): RequestHandler {
   const check = internalCredential(expectedToken);

@@ -22,12 +22,13 @@ interface PrismaLike {
 export function openPostgres<T extends PrismaLike>(
   runtime: Runtime,
   Client: PrismaClientClass<T>,
-  config: { DATABASE_URL: string; DATABASE_SCHEMA: string; DATABASE_POOL_SIZE: number },
+  config: { DATABASE_URL: string; DATABASE_SCHEMA: string; DATABASE_POOL_SIZE: number; DATABASE_STATEMENT_TIMEOUT_MS: number },
 ): { prisma: T; readiness: ReadinessCheck } {
   const prisma = createPrismaClient(Client, {
     databaseUrl: config.DATABASE_URL,
     schema: config.DATABASE_SCHEMA,
     poolSize: config.DATABASE_POOL_SIZE,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
   });
   runtime.shutdown.add('postgres', () => prisma.$disconnect());
   return { prisma, readiness: prismaReadiness(prisma) };

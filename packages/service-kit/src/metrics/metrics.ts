@@ -1,6 +1,7 @@
-import type { RequestHandler, Router } from 'express';
+import type { Request, RequestHandler, Router } from 'express';
 import express from 'express';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { AppError } from '../errors/app-error';
 
 export type { Registry } from 'prom-client';
 
@@ -37,10 +38,11 @@ export function httpMetrics(duration: HttpDuration): RequestHandler {
   };
 }
 
-/** `GET /metrics` in the Prometheus text format. */
-export function metricsRouter(registry: Registry): Router {
+/** `GET /metrics` in the Prometheus text format; only to callers `mayRead` lets through (401 otherwise), when given. */
+export function metricsRouter(registry: Registry, mayRead?: (req: Request) => boolean): Router {
   const router = express.Router();
-  router.get('/metrics', async (_req, res) => {
+  router.get('/metrics', async (req, res) => {
+    if (mayRead && !mayRead(req)) throw new AppError('AUTH.INTERNAL_CREDENTIAL_MISSING', 'The operator credential is required (Authorization: Bearer)');
     res.type(registry.contentType).send(await registry.metrics());
   });
   return router;

@@ -6,19 +6,21 @@ import type { HoldExpiryScheduler } from '../domain/reservation';
 export const HOLD_EXPIRY_QUEUE = 'hold-expiry';
 const SCHEDULE_TIMEOUT_MS = 1_000;
 
-/** BullMQ needs connections that retry forever rather than fail a blocking command. */
-export const bullConnection = (redisUrl: string) => new Redis(redisUrl, { maxRetriesPerRequest: null, enableOfflineQueue: true });
-
-/** One delayed BullMQ job per hold, due at its expiry; the job id is the reservation id, so scheduling twice is harmless. */
+/**
+ * One delayed BullMQ job per hold, due at its expiry; the job id is the reservation id, so scheduling
+ * twice is harmless. It runs on the service's fail-fast Redis client: while Redis is away a hold does not
+ * wait for it and nothing queues up in memory; the sweeper releases the holds whose job was missed.
+ */
 export class BullHoldExpiryScheduler implements HoldExpiryScheduler {
   private readonly queue: Queue;
 
-  constructor(connection: Redis, prefix: string) {
+  constructor(private readonly connection: Redis, prefix: string) {
     this.queue = new Queue(HOLD_EXPIRY_QUEUE, { connection, prefix });
+    this.queue.on('error', () => {}); // each failed schedule() reports its own error
   }
 
   async schedule(reservationId: string, expiresAt: Date): Promise<void> {
-    // BullMQ's connection waits for Redis indefinitely; a hold must not. The sweeper covers a miss.
+    if (this.connection.status !== 'ready') throw new Error(`Redis is ${this.connection.status}; the sweeper will release this hold`);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`scheduling the expiry took over ${SCHEDULE_TIMEOUT_MS} ms`)), SCHEDULE_TIMEOUT_MS);

@@ -1,12 +1,13 @@
+import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { createTestSchema, type TestSchema } from '@ticketing/devstack/testing';
-import { closeRedis, createLogger, createMetricsRegistry, createPrismaClient, listen, type RunningServer } from '@ticketing/service-kit';
+import { closeRedis, createLogger, createMetricsRegistry, createPrismaClient, createRedisClient, createWorkerRedisClient, listen, type RunningServer } from '@ticketing/service-kit';
 import { buildApp } from '../../src/app';
 import { createBookingMetrics, reservationEvents } from '../../src/data-access/booking.metrics';
 import { insertCatalogue, PrismaCatalogueReader } from '../../src/data-access/catalogue.repository';
 import { PrismaClient } from '../../src/data-access/generated/prisma/client';
-import { BullHoldExpiryScheduler, bullConnection } from '../../src/data-access/hold-expiry.queue';
+import { BullHoldExpiryScheduler } from '../../src/data-access/hold-expiry.queue';
 import { PrismaReservationStore } from '../../src/data-access/reservation.repository';
 import { CatalogueCache } from '../../src/data-access/catalogue.cache';
 import { buildCatalogue } from '../../src/domain/demo-catalogue';
@@ -46,9 +47,11 @@ export async function startBooking(options: { holdSeconds?: number; holdLimit?: 
   const cache = new CatalogueCache(options.catalogueCacheMs ?? 0);
   const store = new PrismaReservationStore(prisma, cache);
   const prefix = `test-booking-${randomUUID()}`;
-  const bull = bullConnection(REDIS_URL);
-  const scheduler = new BullHoldExpiryScheduler(bull, prefix);
-  const worker = options.worker === false ? undefined : startHoldExpiryWorker(bull, prefix, store, bookingMetrics);
+  const redis = createRedisClient(REDIS_URL, logger);
+  if (redis.status !== 'ready') await once(redis, 'ready');
+  const scheduler = new BullHoldExpiryScheduler(redis, prefix);
+  const workerRedis = createWorkerRedisClient(REDIS_URL, logger);
+  const worker = options.worker === false ? undefined : startHoldExpiryWorker(workerRedis, prefix, store, bookingMetrics);
   const reservations = new ReservationService(store, scheduler, reservationEvents(bookingMetrics, logger), {
     holdSeconds: options.holdSeconds ?? 300,
     holdLimit: options.holdLimit ?? 4,
@@ -82,7 +85,7 @@ export async function startBooking(options: { holdSeconds?: number; holdLimit?: 
       await server.close();
       await worker?.close();
       await scheduler.close();
-      await closeRedis(bull);
+      await Promise.all([redis, workerRedis].map(closeRedis));
       await prisma.$disconnect();
       await schema.drop();
     },

@@ -18,7 +18,7 @@ export class HttpBookingClient implements BookingPort {
   private readonly upstream: Upstream;
 
   constructor(baseUrl: string, private readonly token: string, private readonly timeoutMs: number) {
-    this.upstream = createUpstream({ name: 'booking', url: baseUrl, timeouts: { connectMs: timeoutMs, headersMs: timeoutMs, bodyMs: timeoutMs } });
+    this.upstream = createUpstream({ name: 'booking', url: baseUrl, timeouts: { connectMs: timeoutMs, headersMs: timeoutMs, bodyMs: timeoutMs, deadlineMs: timeoutMs } });
   }
 
   /** Lets calls in flight finish, then closes the pool's sockets. */

@@ -49,6 +49,30 @@ export class ChangeStreamReader {
     await redis.multi().xack(stream, FALLBACK_SYNC_GROUP, ...ids).xdel(stream, ...ids).exec();
   }
 
+  /**
+   * Whether the stream's length cap trimmed entries before the group copied them. Redis counts what the
+   * group has yet to read (`lag`); every entry it has read and acknowledged is deleted (see `done`), so
+   * the stream should hold exactly those plus the pending ones. Fewer means changes were lost. Unknown
+   * (`lag` null, e.g. right after `skipTo`) counts as not lost.
+   */
+  async changesLost(): Promise<boolean> {
+    const { redis, stream } = this.options;
+    await this.ensureGroup();
+    // One MULTI: both read at the same instant, while other gateways acknowledge and delete entries.
+    const replies = (await redis.multi().xlen(stream).xinfo('GROUPS', stream).exec()) ?? [];
+    const length = Number(replies[0]?.[1] ?? 0);
+    const groups = (replies[1]?.[1] ?? []) as unknown[][];
+    const group = groups.map(fieldsOf).find((fields) => fields.get('name') === FALLBACK_SYNC_GROUP);
+    const lag = group?.get('lag');
+    if (typeof lag !== 'number') return false;
+    return lag > length - Number(group?.get('pending') ?? 0);
+  }
+
+  /** Moves the group past everything in the stream now (a full resync from Redis' state covers it). */
+  async skipToEnd(): Promise<void> {
+    await this.options.redis.xgroup('SETID', this.options.stream, FALLBACK_SYNC_GROUP, '$');
+  }
+
   /** Forget the group after Redis lost it (restarted without its AOF), so the next read creates it again. */
   reset(): void {
     this.groupReady = false;
@@ -67,4 +91,11 @@ export class ChangeStreamReader {
     const { redis, stream, consumer, batchSize } = this.options;
     return readStreamEntries(await redis.xreadgroup('GROUP', FALLBACK_SYNC_GROUP, consumer, 'COUNT', batchSize, 'STREAMS', stream, id));
   }
+}
+
+/** XINFO's flat [name, value, name, value, …] reply as a map. */
+function fieldsOf(reply: unknown[]): Map<string, unknown> {
+  const map = new Map<string, unknown>();
+  for (let i = 0; i + 1 < reply.length; i += 2) map.set(String(reply[i]), reply[i + 1]);
+  return map;
 }

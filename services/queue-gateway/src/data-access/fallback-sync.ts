@@ -28,7 +28,16 @@ export interface FallbackSyncOptions {
   redis: Redis;
   /** QUEUE_KEY_PREFIX: the stream is `${prefix}changes`. */
   prefix: string;
-  repository: { upsertChanges(changes: readonly TokenChange[]): Promise<number> };
+  repository: {
+    upsertChanges(changes: readonly TokenChange[]): Promise<number>;
+    resync(live: readonly TokenChange[], at: number): Promise<{ written: number; expired: number }>;
+    prune(before: number): Promise<number>;
+  };
+  /** Every token Redis holds as of `at` (RedisQueueStore.snapshot): the full resync after lost changes. */
+  snapshot(at: number): Promise<TokenChange[]>;
+  /** How long rows of ended tokens are kept (default 1 h), and how often older ones are pruned (default 60 s). */
+  retentionMs?: number;
+  pruneEveryMs?: number;
   /** FALLBACK_SYNC_INTERVAL_MS: the pause between polls once the stream is drained. */
   intervalMs: number;
   logger: Logger;
@@ -73,12 +82,15 @@ export function startFallbackSync(options: FallbackSyncOptions): FallbackSync {
   // pending entries twice at once.
   let chain: Promise<unknown> = Promise.resolve();
 
+  /** Set when a pending entry came back without its fields: the stream's cap trimmed it before it was copied. */
+  let lostPending = false;
   const apply = async (entries: StreamEntry[]) => {
     const changes: TokenChange[] = [];
     for (const entry of entries) {
       const change = entry.fields ? parseTokenChange(entry.fields) : undefined;
       if (change) changes.push(change);
       else if (entry.fields) logger.warn({ id: entry.id }, 'skipped a stream entry that is not a token change');
+      else lostPending = true;
     }
     step = 'postgres';
     await repository.upsertChanges(changes);
@@ -89,16 +101,47 @@ export function startFallbackSync(options: FallbackSyncOptions): FallbackSync {
     return entries.length;
   };
 
+  /**
+   * The stream is capped (a long Postgres outage in a rush can outgrow it): when it was trimmed past
+   * what was copied, the copy is rebuilt from what Redis holds now, and reading resumes after it.
+   */
+  const resyncIfChangesLost = async () => {
+    if (!lostPending && !(await reader.changesLost())) return;
+    // First past what is in the stream now, then the snapshot: whatever happens after it is read as usual.
+    await reader.skipToEnd();
+    const at = Date.now();
+    const live = await options.snapshot(at);
+    step = 'postgres';
+    const result = await repository.resync(live, at);
+    step = 'redis';
+    lostPending = false;
+    logger.warn({ live: live.length, ...result }, 'the change stream was trimmed before its changes were copied: rebuilt the copy from Redis');
+  };
+
+  const retentionMs = options.retentionMs ?? 3_600_000;
+  const pruneEveryMs = options.pruneEveryMs ?? 60_000;
+  let prunedAt = 0;
+  const pruneIfDue = async () => {
+    const now = Date.now();
+    if (now - prunedAt < pruneEveryMs) return;
+    step = 'postgres';
+    const pruned = await repository.prune(now - retentionMs);
+    prunedAt = now;
+    if (pruned > 0) logger.info({ pruned }, 'pruned rows of tokens that ended over the retention ago');
+  };
+
   /** Drains the stream (full batches back to back); resolves with the count copied or rejects. */
   const drain = async (): Promise<number> => {
     let copied = 0;
     step = 'redis';
+    await resyncIfChangesLost();
     for (;;) {
       const entries = await reader.nextBatch();
       if (entries.length === 0) break;
       copied += await apply(entries);
       if (entries.length < batchSize || closed) break;
     }
+    await pruneIfDue();
     return copied;
   };
 

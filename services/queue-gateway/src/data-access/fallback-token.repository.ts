@@ -43,7 +43,13 @@ WHERE q.updated_at < EXCLUDED.updated_at
  * Written only by the fallback sync and the payment consumer, never on the path of a token issue.
  */
 export class FallbackTokenRepository {
-  constructor(private readonly prisma: FallbackPrisma) {}
+  private line: { readAt: number; read: Promise<{ issuedAt: number[]; before: number[] }> } | undefined;
+
+  /** `lineMaxAgeMs`: how stale the waiting line behind `waitingPosition` may be (default 1 s). */
+  constructor(
+    private readonly prisma: FallbackPrisma,
+    private readonly lineMaxAgeMs = 1_000,
+  ) {}
 
   /**
    * Applies a batch of changes; returns how many rows were written (changes older than a row's state
@@ -87,14 +93,77 @@ export class FallbackTokenRepository {
 
   /**
    * 1-based place of a waiting token among the waiting rows, by issue time: an estimate for the status
-   * poll while Redis is down (the copy lags and does not know Redis' tie-breaking sequence).
+   * poll while Redis is down (the copy lags and does not know Redis' tie-breaking sequence). However many
+   * wait and poll, the waiting line is read at most once per `lineMaxAgeMs`: one grouped query.
    */
   async waitingPosition(record: Pick<FallbackTokenRecord, 'issuedAt'>): Promise<number> {
-    const rows = await this.prisma.$queryRawUnsafe<{ ahead: bigint }[]>(
-      `SELECT count(*) AS ahead FROM queue_tokens WHERE status = 'WAITING' AND issued_at < $1`,
-      new Date(record.issuedAt),
+    const line = await this.waitingLine();
+    let low = 0;
+    let high = line.issuedAt.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (line.issuedAt[middle]! < record.issuedAt) low = middle + 1;
+      else high = middle;
+    }
+    return line.before[low]! + 1;
+  }
+
+  /** Waiting rows counted per issue instant (ms, ascending), with the running count before each. */
+  private waitingLine(): Promise<{ issuedAt: number[]; before: number[] }> {
+    const now = Date.now();
+    if (this.line && now - this.line.readAt < this.lineMaxAgeMs) return this.line.read;
+    const read = this.prisma
+      .$queryRawUnsafe<{ ms: bigint; n: bigint }[]>(
+        `SELECT (extract(epoch FROM issued_at) * 1000)::bigint AS ms, count(*) AS n
+         FROM queue_tokens WHERE status = 'WAITING' GROUP BY 1 ORDER BY 1`,
+      )
+      .then((rows) => {
+        const before = [0];
+        for (const row of rows) before.push(before[before.length - 1]! + Number(row.n));
+        return { issuedAt: rows.map((row) => Number(row.ms)), before };
+      });
+    this.line = { readAt: now, read };
+    read.catch(() => {
+      if (this.line?.read === read) this.line = undefined;
+    });
+    return read;
+  }
+
+  /**
+   * Deletes rows that can no longer answer anything, in batches: EXPIRED ones last changed before
+   * `before`, and ACTIVE ones whose slot ended before it. Returns how many went.
+   */
+  async prune(before: number, batchSize = 1_000): Promise<number> {
+    let pruned = 0;
+    for (;;) {
+      const deleted = await this.prisma.$executeRawUnsafe(
+        `DELETE FROM queue_tokens WHERE token IN (
+           (SELECT token FROM queue_tokens WHERE status = 'EXPIRED' AND updated_at < $1 LIMIT $2)
+           UNION ALL
+           (SELECT token FROM queue_tokens WHERE status = 'ACTIVE' AND expires_at < $1 LIMIT $2))`,
+        new Date(before),
+        batchSize,
+      );
+      pruned += deleted;
+      if (deleted < batchSize) return pruned;
+    }
+  }
+
+  /**
+   * After changes were lost (the Redis stream trimmed before they were copied): `live` is every token
+   * Redis holds, read as of `at`. Writes them, and marks every other row still WAITING or ACTIVE as
+   * EXPIRED as of `at` (it was retired in the lost stretch). Changes newer than `at` keep winning.
+   */
+  async resync(live: readonly TokenChange[], at: number): Promise<{ written: number; expired: number }> {
+    let written = 0;
+    for (let i = 0; i < live.length; i += 1_000) written += await this.upsertChanges(live.slice(i, i + 1_000));
+    const expired = await this.prisma.$executeRawUnsafe(
+      `UPDATE queue_tokens SET status = 'EXPIRED', updated_at = $2
+       WHERE status <> 'EXPIRED' AND updated_at < $2 AND NOT (token = ANY($1::text[]))`,
+      live.map((change) => change.token),
+      new Date(at),
     );
-    return Number(rows[0]?.ahead ?? 0) + 1;
+    return { written, expired };
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { ADMISSION_RATE_WINDOW_MS } from '../domain/admission-rate';
 import { generateQueueToken, type IssuedToken, type LookupOptions, type QueueTokenStatus, type TokenView } from '../domain/queue-token';
+import { parseTokenChange, type TokenChange } from '../domain/token-change';
 import type { WaiterState } from '../domain/waiting-room';
 import { ADMIT_LUA } from './queue-lua/admit.lua';
 import { COUNTS_LUA, END_WITH_HOLD_LUA, EXPIRE_USER_LUA, ISSUE_LUA, LEAVE_LUA, LOOKUP_LUA, TOUCH_LUA } from './queue-lua/token.lua';
@@ -108,6 +109,28 @@ export class RedisQueueStore {
       ...(expiresAt === undefined ? {} : { expiresAt }),
       admissionRatePerSecond: admissionRate(reply, 6, now),
     };
+  }
+
+  /**
+   * Every token the queue holds (waiting and active), as changes as of `at`: what a full resync of the
+   * Postgres copy writes. Read in batches of TOUCH_BATCH hashes per round trip; not atomic, which the
+   * copy's newest-change-wins guard makes harmless.
+   */
+  async snapshot(at: number): Promise<TokenChange[]> {
+    const tokens = [...(await this.redis.zrange(`${this.prefix}waiting`, '0', '-1')), ...(await this.redis.zrange(`${this.prefix}active`, '0', '-1'))];
+    const changes: TokenChange[] = [];
+    for (let i = 0; i < tokens.length; i += TOUCH_BATCH) {
+      const batch = tokens.slice(i, i + TOUCH_BATCH);
+      const pipeline = this.redis.pipeline();
+      for (const token of batch) pipeline.hmget(`${this.prefix}t:${token}`, 'userId', 'status', 'issuedAt', 'activatedAt', 'expiresAt');
+      const replies = (await pipeline.exec()) ?? [];
+      batch.forEach((token, j) => {
+        const fields = (replies[j]?.[1] ?? []) as (string | null)[];
+        const change = parseTokenChange(['token', token, 'userId', fields[0] ?? '', 'status', fields[1] ?? '', 'issuedAt', fields[2] ?? '', 'activatedAt', fields[3] ?? '', 'expiresAt', fields[4] ?? '', 'at', String(at)]);
+        if (change && change.userId !== '') changes.push(change);
+      });
+    }
+    return changes;
   }
 
   /** The token's live state, or undefined when unknown or expired; `touch` counts as a poll of a waiting user. */

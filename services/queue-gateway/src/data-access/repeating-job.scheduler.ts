@@ -1,6 +1,5 @@
 import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
-import type { Logger } from '@ticketing/service-kit';
+import { closeRedis, createRedisClient, createWorkerRedisClient, type Logger } from '@ticketing/service-kit';
 
 export interface RepeatingJobOptions {
   redisUrl: string;
@@ -27,20 +26,15 @@ export interface RepeatingJob {
  * instance may do so at start-up), and whichever instance's worker takes that job runs it.
  * Concurrency 1 keeps one instance from overlapping its own ticks.
  *
- * The scheduler lives only in Redis: a Redis that comes back empty (restarted without its AOF, flushed)
- * would stop the ticks for good. So every instance checks now and then that it still exists and
- * re-creates it when it is gone.
+ * Starting never waits for Redis: a gateway started during an outage must listen and serve the fallback.
+ * The scheduler is upserted as soon as Redis answers, and checked now and then afterwards, since it
+ * lives only in Redis (a Redis that comes back empty would otherwise stop the ticks for good). The queue's
+ * client fails fast while Redis is away, so nothing piles up in memory meanwhile.
  */
-export async function startRepeatingJob(options: RepeatingJobOptions): Promise<RepeatingJob> {
-  // BullMQ blocks on its connections and must retry forever across Redis outages, hence its own clients
-  // with maxRetriesPerRequest: null (the service's shared client fails fast on purpose).
-  const connectionOptions = { maxRetriesPerRequest: null, enableOfflineQueue: true };
-  const queueConnection = new Redis(options.redisUrl, connectionOptions);
-  const workerConnection = new Redis(options.redisUrl, connectionOptions);
+export function startRepeatingJob(options: RepeatingJobOptions): RepeatingJob {
   const log = options.logger.child({ component: `job:${options.name}` });
-  for (const connection of [queueConnection, workerConnection]) {
-    connection.on('error', (error) => log.debug({ err: error }, 'job connection error'));
-  }
+  const queueConnection = createRedisClient(options.redisUrl, log);
+  const workerConnection = createWorkerRedisClient(options.redisUrl, log);
 
   const queue = new Queue(options.name, { connection: queueConnection, prefix: options.prefix });
   const worker = new Worker(options.name, async (job) => options.run(job.id ?? ''), {
@@ -49,39 +43,36 @@ export async function startRepeatingJob(options: RepeatingJobOptions): Promise<R
     concurrency: 1,
   });
   worker.on('failed', (job, error) => log.error({ err: error, jobId: job?.id }, 'tick failed'));
-  worker.on('error', (error) => log.warn({ err: error }, 'worker error'));
+  worker.on('error', (error) => log.debug({ err: error }, 'worker error'));
+  queue.on('error', (error) => log.debug({ err: error }, 'queue error'));
 
-  const upsert = () =>
-    queue.upsertJobScheduler(options.name, { every: options.everyMs }, {
-      name: options.name,
-      // A tick's record is worthless once run; keep a few failures for inspection, nothing else.
-      opts: { removeOnComplete: true, removeOnFail: 20 },
-    });
-  const heal = setInterval(() => {
+  let scheduled = false;
+  const ensureScheduler = () =>
     void (async () => {
-      if (await queue.getJobScheduler(options.name)) return;
-      await upsert();
-      log.warn('the job scheduler was missing from Redis (data lost?): re-created it');
-    })().catch((error: unknown) => log.debug({ err: error }, 'job scheduler check failed'));
-  }, options.healIntervalMs ?? 5_000);
+      if (queueConnection.status !== 'ready' || (await queue.getJobScheduler(options.name))) return;
+      await queue.upsertJobScheduler(options.name, { every: options.everyMs }, {
+        name: options.name,
+        // A tick's record is worthless once run; keep a few failures for inspection, nothing else.
+        opts: { removeOnComplete: true, removeOnFail: 20 },
+      });
+      if (scheduled) log.warn('the job scheduler was missing from Redis (data lost?): re-created it');
+      scheduled = true;
+    })().catch((error: unknown) => log.debug({ err: error }, 'job scheduler check failed; retrying'));
+  queueConnection.on('ready', ensureScheduler);
+  const heal = setInterval(ensureScheduler, options.healIntervalMs ?? 5_000);
   heal.unref();
 
   let closing: Promise<void> | undefined;
-  const close = () => {
-    clearInterval(heal);
-    closing ??= (async () => {
-      await worker.close();
-      await queue.close();
-      await Promise.all([queueConnection, workerConnection].map((c) => c.quit().catch(() => c.disconnect())));
-    })();
-    return closing;
+  return {
+    close: () => {
+      clearInterval(heal);
+      closing ??= (async () => {
+        // Forced: a tick is one atomic script, and waiting for it (or for QUIT) would hang while Redis is away.
+        await worker.close(true);
+        await queue.close();
+        await Promise.all([queueConnection, workerConnection].map(closeRedis));
+      })();
+      return closing;
+    },
   };
-
-  try {
-    await upsert();
-  } catch (error) {
-    await close();
-    throw error;
-  }
-  return { close };
 }

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import CircuitBreaker from 'opossum';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from '@ticketing/service-kit';
@@ -39,6 +40,8 @@ export interface TokenLookupDependencies {
    * doomed Redis attempts); the error rate still trips it for a Redis that is connected but failing.
    */
   connection?: { on(event: 'close', listener: () => void): unknown };
+  /** Waiting users' status polls answered from Postgres at once (default 4; keep it under the pool size). */
+  pollReadsAtOnce?: number;
   /** The service's registry: the breaker state gauge and the fallback counter are registered here. */
   metrics: Registry;
   logger: Logger;
@@ -56,6 +59,11 @@ export interface BreakerTokenLookup {
 }
 
 const STATES: readonly BreakerState[] = ['closed', 'open', 'halfOpen'];
+/** How long a token unknown to both stores is answered as unknown without asking either again. */
+const MISS_TTL_MS = 2_000;
+const MISSES_KEPT = 100_000;
+/** Redis re-asks from the fallback in flight at once (see the fallback below). */
+const RETRIES_AT_ONCE = 16;
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -112,8 +120,31 @@ export function createTokenLookup(deps: TokenLookupDependencies): BreakerTokenLo
     },
   });
 
+  // Tokens neither Postgres nor Redis knew, for a moment: junk or stale tokens sent again and again
+  // during an outage cost one lookup per MISS_TTL_MS, not a query and a Redis retry every time.
+  const misses = new LRUCache<string, true>({ max: MISSES_KEPT, ttl: MISS_TTL_MS });
+  let retrying = 0;
+
+  // Waiting users' status polls share a few of the pool's connections, so that however many wait, the
+  // token checks of active users (who are buying) always find one free: beyond the share a poll is
+  // refused at once (503 with Retry-After for that waiter) instead of queueing for the pool.
+  const pollShare = deps.pollReadsAtOnce ?? 4;
+  let pollsReading = 0;
+
   breaker.fallback(async (token: string, now: number, options: LookupOptions, error: unknown): Promise<LookupResult> => {
     fallbacks.inc({ reason: fallbackReason(error) });
+    if (misses.has(token)) return { view: undefined, source: 'postgres' };
+    if (!options.touch) return fromCopy(token, now, options);
+    if (pollsReading >= pollShare) throw new Error('the Postgres fallback is busy with other waiting users; poll again shortly');
+    pollsReading += 1;
+    try {
+      return await fromCopy(token, now, options);
+    } finally {
+      pollsReading -= 1;
+    }
+  });
+
+  const fromCopy = async (token: string, now: number, options: LookupOptions): Promise<LookupResult> => {
     const record = await deps.repository.findByToken(token);
     // The copy lags Redis by the sync interval, so a token it does not know may simply be new (e.g.
     // issued just before an outage, or while the open breaker has not yet noticed Redis is back), and a
@@ -121,14 +152,22 @@ export function createTokenLookup(deps: TokenLookupDependencies): BreakerTokenLo
     // holder so at once; seen under CPU starvation, when Redis answers arrive past the breaker's
     // timeout): ask Redis itself once, bounded by that timeout, before refusing with a 401 or a 403.
     // Status polls of waiting users (touch) are not among them: they would hit a struggling Redis twice.
-    if (!record || (record.status === 'WAITING' && !options.touch)) {
-      const live = await withTimeout(deps.store.lookup(token, now, options), deps.breaker.timeoutMs).catch(() => 'unavailable' as const);
-      if (live !== 'unavailable') return { view: live, source: 'redis' };
+    // At most RETRIES_AT_ONCE such asks are in flight, so a flood of unknown tokens cannot pile onto it.
+    if ((!record || (record.status === 'WAITING' && !options.touch)) && retrying < RETRIES_AT_ONCE) {
+      retrying += 1;
+      const live = await withTimeout(deps.store.lookup(token, now, options), deps.breaker.timeoutMs)
+        .catch(() => 'unavailable' as const)
+        .finally(() => (retrying -= 1));
+      if (live !== 'unavailable') {
+        if (!live && !record) misses.set(token, true);
+        return { view: live, source: 'redis' };
+      }
     }
+    if (!record) misses.set(token, true);
     // Ranking the line costs a count over the waiting rows: only the status poll shows a position.
     const position = record?.status === 'WAITING' && options.touch ? await deps.repository.waitingPosition(record) : 1;
     return { view: viewFromFallback(record, now, position), source: 'postgres' };
-  });
+  };
   deps.connection?.on('close', () => {
     if (!breaker.isShutdown && !breaker.opened) breaker.open();
   });

@@ -9,8 +9,9 @@ export const databaseUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@12
 export interface FallbackDb {
   schema: string;
   prisma: PrismaClient;
-  /** A client of the same schema through another URL (e.g. a TCP proxy a test can cut). */
-  clientAt: (url: string) => PrismaClient;
+  /** A client of the same schema through another URL (e.g. a TCP proxy a test can cut), or with its own pool settings. */
+  clientAt: (url: string, pool?: { poolSize?: number; statementTimeoutMs?: number }) => PrismaClient;
+  databaseUrl: string;
   drop: () => Promise<void>;
 }
 
@@ -21,13 +22,14 @@ export interface FallbackDb {
 export async function createFallbackDb(label: string): Promise<FallbackDb> {
   const testSchema = await createTestSchema(join(__dirname, '../..'), `qg_${label}`);
   const clients: PrismaClient[] = [];
-  const clientAt = (url: string) => {
-    const client = createPrismaClient(PrismaClient, { databaseUrl: url, schema: testSchema.schema, poolSize: 4 });
+  const clientAt = (url: string, pool: { poolSize?: number; statementTimeoutMs?: number } = {}) => {
+    const client = createPrismaClient(PrismaClient, { databaseUrl: url, schema: testSchema.schema, poolSize: 4, ...pool });
     clients.push(client);
     return client;
   };
   return {
     schema: testSchema.schema,
+    databaseUrl: testSchema.databaseUrl,
     prisma: clientAt(testSchema.databaseUrl),
     clientAt,
     drop: async () => {

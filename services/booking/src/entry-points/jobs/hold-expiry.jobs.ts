@@ -4,15 +4,21 @@ import { HOLD_EXPIRY_QUEUE } from '../../data-access/hold-expiry.queue';
 import type { ReservationStore } from '../../domain/reservation';
 import type { BookingMetrics } from '../../data-access/booking.metrics';
 
-/** Releases each hold when its delayed job comes due (a no-op if it was paid or released meanwhile). */
-export function startHoldExpiryWorker(connection: ConnectionOptions, prefix: string, store: ReservationStore, metrics: BookingMetrics): Worker {
-  return new Worker(
+/**
+ * Releases each hold when its delayed job comes due (a no-op if it was paid or released meanwhile).
+ * `connection` must wait across outages (service-kit's createWorkerRedisClient). Closing does not wait
+ * for running jobs or for Redis: an interrupted job is idempotent and is retried, or the sweeper does it.
+ */
+export function startHoldExpiryWorker(connection: ConnectionOptions, prefix: string, store: ReservationStore, metrics: BookingMetrics): { close(): Promise<void> } {
+  const worker = new Worker(
     HOLD_EXPIRY_QUEUE,
     async (job: Job<{ reservationId: string }>) => {
       if (await store.expire(job.data.reservationId)) metrics.expiries.inc({ via: 'job' });
     },
     { connection, prefix, concurrency: 10 },
   );
+  worker.on('error', () => {}); // the connection's own client logs the outage once
+  return { close: () => worker.close(true) };
 }
 
 const SWEEP_BATCH = 500;

@@ -69,7 +69,7 @@ export const admissionLimitOf = (config: AdmissionConfig) =>
  * net, and sweeps abandoned places. Every run is one atomic script that reads and fills the free slots,
  * so any number of runs on any number of gateways can never over-admit.
  */
-export async function startAdmission(options: AdmissionOptions): Promise<Admission> {
+export function startAdmission(options: AdmissionOptions): Admission {
   const { config, store } = options;
   const logger = options.logger.child({ component: 'admission' });
   const metrics = options.metrics ? queueMetrics(options.metrics) : undefined;
@@ -139,7 +139,7 @@ export async function startAdmission(options: AdmissionOptions): Promise<Admissi
   }, config.QUEUE_LIMIT_INTERVAL_MS);
   adjust.unref();
 
-  const tick = await startRepeatingJob({
+  const tick = startRepeatingJob({
     redisUrl: options.redisUrl,
     prefix: `${config.QUEUE_KEY_PREFIX}bull`,
     name: ADMISSION_JOB,
@@ -147,9 +147,6 @@ export async function startAdmission(options: AdmissionOptions): Promise<Admissi
     healIntervalMs: options.healIntervalMs,
     logger,
     run: admit,
-  }).catch((error: unknown) => {
-    clearInterval(adjust);
-    throw error;
   });
 
   return {
