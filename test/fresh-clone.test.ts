@@ -1,5 +1,5 @@
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -28,6 +28,13 @@ beforeAll(() => {
   const cloned = spawnSync('git', ['clone', '--quiet', root, clone], { encoding: 'utf8' });
   if (cloned.status !== 0) throw new Error(`git clone failed: ${cloned.stderr}`);
   cpSync(join(root, 'node_modules'), join(clone, 'node_modules'), { recursive: true, verbatimSymlinks: true });
+  // npm installs a workspace's own version of a package beside it when the root holds another one.
+  for (const group of ['services', 'packages']) {
+    for (const workspace of readdirSync(join(root, group))) {
+      const own = join(root, group, workspace, 'node_modules');
+      if (existsSync(own)) cpSync(own, join(clone, group, workspace, 'node_modules'), { recursive: true, verbatimSymlinks: true });
+    }
+  }
   // The copy is what `npm ci` installs from this very lock file; say so, as `npm ci` would.
   const now = new Date();
   utimesSync(join(clone, 'node_modules/.package-lock.json'), now, now);
