@@ -15,3 +15,5 @@ export * from './http/sink';
 export * from './events/topics';
 export * from './events/payment-completed';
 export * from './http/internal';
+export * from './openapi/document';
+export * from './openapi/operations';

@@ -1,4 +1,5 @@
 import express from 'express';
+import { apiDocuments } from '@ticketing/contracts';
 import { createServiceApp, internalApiRoutes, requireInternalCredential, type Logger, type ReadinessCheck, type Registry, type ServiceApp } from '@ticketing/service-kit';
 import type { BookingMetrics } from './data-access/booking.metrics';
 import type { PrismaCatalogueReader } from './data-access/catalogue.repository';
@@ -27,5 +28,5 @@ export function buildApp(deps: AppDependencies): ServiceApp {
   const fastRoutes = internalApiRoutes(deps.credentials.gateway, [...catalogueRoutes(deps.catalogue), ...reservationRoutes(deps.reservations, deps.bookingMetrics)]);
   // Payment's read, confirm and release, and any other path: payment's credential first (401 without it).
   const routes = express.Router().use(requireInternalCredential(deps.credentials.payment), internalRoutes(deps.reservations));
-  return createServiceApp({ ...deps, fastRoutes, routes: [routes] });
+  return createServiceApp({ ...deps, api: apiDocuments.booking(), fastRoutes, routes: [routes] });
 }

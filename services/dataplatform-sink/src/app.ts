@@ -1,4 +1,5 @@
 import { createServiceApp, type Logger, type ReadinessCheck, type Registry, type ServiceApp } from '@ticketing/service-kit';
+import { apiDocuments } from '@ticketing/contracts';
 import type { SinkStatsReader } from './domain/stored-event';
 import { statsRoutes } from './entry-points/http/stats.routes';
 
@@ -11,5 +12,5 @@ export interface AppDependencies {
 
 /** Sink's HTTP app, built without listening (tests mount it on port 0): health, metrics and the stats. */
 export function buildApp(deps: AppDependencies): ServiceApp {
-  return createServiceApp({ ...deps, routes: [statsRoutes(deps.stats)] });
+  return createServiceApp({ ...deps, api: apiDocuments.sink(), routes: [statsRoutes(deps.stats)] });
 }

@@ -1,4 +1,5 @@
 import express from 'express';
+import { apiDocuments } from '@ticketing/contracts';
 import { createServiceApp, internalApiRoutes, requireInternalCredential, type Logger, type ReadinessCheck, type Registry, type ServiceApp } from '@ticketing/service-kit';
 import type { BalanceService } from './domain/balance.service';
 import type { PaymentService } from './domain/payment.service';
@@ -20,5 +21,5 @@ export function buildApp(deps: AppDependencies): ServiceApp {
   const fastRoutes = internalApiRoutes(deps.internalToken, [...balanceRoutes(deps.balances), ...paymentRoutes(deps.payments)]);
   // Any other path: the credential first (401 without it), then 404.
   const routes = express.Router().use(requireInternalCredential(deps.internalToken));
-  return createServiceApp({ ...deps, fastRoutes, routes: [routes] });
+  return createServiceApp({ ...deps, api: apiDocuments.payment(), fastRoutes, routes: [routes] });
 }

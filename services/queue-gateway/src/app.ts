@@ -1,4 +1,5 @@
 import type { Router } from 'express';
+import { apiDocuments } from '@ticketing/contracts';
 import { createServiceApp, type ApiRoute, type Logger, type ReadinessCheck, type Registry, type ServiceApp } from '@ticketing/service-kit';
 
 export interface AppDependencies {
@@ -7,7 +8,7 @@ export interface AppDependencies {
   readiness: ReadinessCheck[];
   /** The hot routes, served ahead of the middleware chain: the queue's own and the forwarded ones (see main.ts). */
   fastRoutes: ApiRoute[];
-  /** The event stream, and the 405 answers of the forwarded paths. */
+  /** The event stream. */
   routes: Router[];
   /** OPS_TOKEN: /metrics and the readiness details answer only to it (the gateway faces the public). */
   operatorToken: string;
@@ -24,5 +25,5 @@ const servesWith = (up: ReadonlySet<string>) => up.has('redis') || up.has('postg
 
 /** The gateway's HTTP app, built without listening (tests mount it on port 0). */
 export function buildApp(deps: AppDependencies): ServiceApp {
-  return createServiceApp({ ...deps, servesWith });
+  return createServiceApp({ ...deps, api: apiDocuments.gateway(), servesWith });
 }

@@ -59,7 +59,14 @@ void runService('queue-gateway', loadConfig, async (runtime) => {
   const upstreams = { booking: createUpstream({ name: 'booking', url: config.BOOKING_URL }), payment: createUpstream({ name: 'payment', url: config.PAYMENT_URL }) };
   shutdown.add('upstreams', () => Promise.all([upstreams.booking.close(), upstreams.payment.close()]));
 
-  const admission = startAdmission({ redisUrl: config.REDIS_URL, store, config, logger, metrics });
+  const admission = startAdmission({
+    redisUrl: config.REDIS_URL,
+    store,
+    config,
+    logger,
+    metrics,
+    onAdmitted: (tokens, at, expiresAt) => repository.markAdmitted(tokens, at, expiresAt),
+  });
   shutdown.add('admission', admission.close);
   const consumer = startPaymentCompletedConsumer({
     kafka: kafka.kafka,
@@ -111,7 +118,7 @@ void runService('queue-gateway', loadConfig, async (runtime) => {
     onSlotFreed: admission.admitNow,
   });
   const forwards = forwardRoutes({
-    verify: verifyQueueToken({ lookup: tokenLookup.lookup }),
+    verify: verifyQueueToken({ lookup: tokenLookup.lookup, formerOwner: async (token) => (await repository.findByToken(token))?.userId }),
     upstreams,
     internalToken: config.INTERNAL_TOKEN,
     logger,
@@ -128,8 +135,8 @@ void runService('queue-gateway', loadConfig, async (runtime) => {
     logger,
     metrics,
     readiness: [postgres.readiness, redis.readiness, kafka.readiness],
-    fastRoutes: [...queue, ...forwards.fastRoutes],
-    routes: [events.router, forwards.router],
+    fastRoutes: [...queue, ...forwards],
+    routes: [events.router],
     operatorToken: config.OPS_TOKEN,
     trustProxy: config.TRUST_PROXY,
   });

@@ -57,7 +57,7 @@ beforeAll(async () => {
     logger: silentLogger(),
     observe: (latencyMs, failed) => admission.limit.observe(latencyMs, failed),
   });
-  const app = createServiceApp({ logger: silentLogger(), metrics, readiness: [], fastRoutes: [...queue, ...forwards.fastRoutes], routes: [forwards.router] });
+  const app = createServiceApp({ logger: silentLogger(), metrics, readiness: [], fastRoutes: [...queue, ...forwards], routes: [] });
   gateway = await listen(app, 0, '127.0.0.1');
 });
 

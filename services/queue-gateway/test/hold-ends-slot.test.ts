@@ -44,7 +44,7 @@ beforeAll(async () => {
     // As main.ts wires it, without the grace.
     onHeld: (token, holdEndsAt) => void store.endWithHold(token, holdEndsAt, 300_000, Date.now()).then((ends) => ends && admission.admitAt(ends)),
   });
-  gateway = await listen(createServiceApp({ logger: silentLogger(), metrics: createMetricsRegistry('hold-test'), readiness: [], fastRoutes: forwards.fastRoutes, routes: [forwards.router] }), 0, '127.0.0.1');
+  gateway = await listen(createServiceApp({ logger: silentLogger(), metrics: createMetricsRegistry('hold-test'), readiness: [], fastRoutes: forwards, routes: [] }), 0, '127.0.0.1');
 });
 
 afterAll(async () => {

@@ -9,7 +9,9 @@ import { freePort, waitFor } from '@ticketing/devstack/testing';
 import { startFallbackSync, type FallbackSync } from '../src/data-access/fallback-sync';
 import { FallbackTokenRepository } from '../src/data-access/fallback-token.repository';
 import type { RedisQueueStore } from '../src/data-access/queue.store';
+import { startAdmission } from '../src/entry-points/jobs/admission.job';
 import { createFallbackDb, type FallbackDb } from './support/fallback-db';
+import { defaultConfig } from './support/queue-test-kit';
 import {
   activeTokens,
   connectedRedis,
@@ -32,6 +34,7 @@ import {
 const scratch = mkdtempSync(join(tmpdir(), 'qg-outage-'));
 const prefix = uniquePrefix();
 let redisServer: { port: number; dir: string };
+let redisUrl: string;
 let redis: Redis;
 let db: FallbackDb;
 let store: RedisQueueStore;
@@ -50,8 +53,8 @@ const stopRedis = async () => {
 
 beforeAll(async () => {
   redisServer = { port: await freePort(), dir: join(scratch, 'redis') };
-  const { url } = await startRedisServer(redisServer);
-  redis = await connectedRedis(url);
+  redisUrl = (await startRedisServer(redisServer)).url;
+  redis = await connectedRedis(redisUrl);
   db = await createFallbackDb('outage');
   store = newStore(redis, prefix);
   repository = new FallbackTokenRepository(db.prisma);
@@ -136,5 +139,32 @@ describe('token checks while the gateway\'s Redis is down', () => {
     expect((await gateway.lookup.lookup(active, Date.now())).source).toBe('redis');
     expect((await through(gateway, '/concerts', { token: waiting })).status).toBe(403);
     expect(await gateway.metrics.metrics()).toMatch(/queue_token_breaker_state\{state="closed"[^}]*\} 1/);
+  }, 60_000);
+
+  it('when a user is admitted and Redis stops before the sync has copied the admission, then the Postgres copy already lets them through (write-through)', async () => {
+    const edge = (await store.issue('at-the-edge', Date.now())).token;
+    await sync.flush();
+    expect(await repository.findByToken(edge)).toMatchObject({ status: 'WAITING' });
+    await sync.close();
+
+    const admission = startAdmission({
+      redisUrl,
+      store,
+      config: defaultConfig(prefix, { QUEUE_MAX_ACTIVE: 100 }),
+      logger: silentLogger(),
+      onAdmitted: (tokens, at, expiresAt) => repository.markAdmitted(tokens, at, expiresAt),
+    });
+    try {
+      admission.admitNow();
+      await waitFor('the admission', async () => ((await gateway.lookup.lookup(edge, Date.now())).view?.status === 'ACTIVE' ? true : undefined));
+      await stopRedis();
+
+      const answers = [];
+      for (let round = 0; round < 10; round += 1) answers.push((await through(gateway, '/concerts', { token: edge })).status);
+      expect(answers).toEqual(answers.map(() => 201));
+      expect((await gateway.lookup.lookup(edge, Date.now())).source).toBe('postgres');
+    } finally {
+      await admission.close();
+    }
   }, 60_000);
 });

@@ -16,6 +16,12 @@ export const HttpHeaders = {
   InternalToken: 'X-Internal-Token',
   /** Internal only: the user id the gateway derived from the verified token. Clients never send it. */
   UserId: 'X-User-Id',
+  /**
+   * Internal only: `true` when the gateway forwards `POST /payments` for a queue token that has ended
+   * (the payment itself ended it). Payment then answers only with the first answer of the
+   * Idempotency-Key, never starts a new payment.
+   */
+  ReplayOnly: 'X-Replay-Only',
   /** Sent with 429 and 503 answers. */
   RetryAfter: 'Retry-After',
   /** `Bearer <jwt>` on `POST /queue/tokens` when the gateway runs with JWT identity (AUTH_MODE=jwt). */
@@ -31,7 +37,7 @@ export type HttpHeaderName = (typeof HttpHeaders)[keyof typeof HttpHeaders];
  * Headers only the gateway may set. It must drop any client-sent copy before forwarding, otherwise a
  * client could claim to be another user; upstream services trust them only with a valid internal token.
  */
-export const INTERNAL_ONLY_HEADERS: readonly HttpHeaderName[] = [HttpHeaders.InternalToken, HttpHeaders.UserId];
+export const INTERNAL_ONLY_HEADERS: readonly HttpHeaderName[] = [HttpHeaders.InternalToken, HttpHeaders.UserId, HttpHeaders.ReplayOnly];
 
 /**
  * `Idempotency-Key` value: 1–128 visible ASCII characters (0x21–0x7E). Spaces are excluded on purpose:

@@ -2,6 +2,8 @@ import express, { type Router } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { OpenApiDocument } from '@ticketing/contracts';
+import { apiDocsRouter, methodNotAllowedRouter } from './api-docs';
 import { errorHandler, notFoundHandler } from '../errors/error-handler';
 import { healthRouter, type ReadinessCheck, type ReadinessOptions } from '../health/readiness';
 import { httpDuration, httpMetrics, metricsRouter } from '../metrics/metrics';
@@ -34,6 +36,11 @@ export interface ServiceAppOptions {
   fastRoutes?: readonly ApiRoute[];
   /** The proxies whose X-Forwarded-For is believed (see `env.trustedProxies`); default loopback only. */
   trustProxy?: readonly string[];
+  /**
+   * The service's OpenAPI document: served at `/openapi.json` with Swagger UI at `/docs`, and its paths
+   * answer `405` with `Allow` to a method they do not take.
+   */
+  api?: OpenApiDocument;
   /** Largest JSON body accepted, in bytes; larger ones get 413. Our bodies are a few fields, so this stays small. */
   bodyLimitBytes?: number;
 }
@@ -72,9 +79,11 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   const mayInspect = isOperator && ((req: express.Request) => isOperator(req.headers));
   app.use(healthRouter(options.readiness, { servesWith: options.servesWith, mayInspect, cacheMs: mayInspect ? 1_000 : 0 }));
   app.use(metricsRouter(options.metrics, mayInspect));
+  if (options.api) app.use(apiDocsRouter(options.api));
   const fastRoutes = options.fastRoutes ?? [];
   for (const route of fastRoutes) app[route.method.toLowerCase() as 'get' | 'post' | 'delete'](route.path, expressHandler(route.handle));
   for (const router of options.routes) app.use(router);
+  if (options.api) app.use(methodNotAllowedRouter(options.api));
   app.use(notFoundHandler);
   app.use(errorHandler(options.logger));
   // With the access log on, every request goes through the chain that writes it.

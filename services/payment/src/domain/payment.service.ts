@@ -26,6 +26,8 @@ export interface PayCommand {
   userId: string;
   reservationId: string;
   idempotencyKey?: string;
+  /** Only the first answer of `idempotencyKey` may be given: the caller's queue token has ended (paying ended it). */
+  replayOnly?: boolean;
 }
 
 const POLL_MS = 50;
@@ -45,11 +47,12 @@ export class PaymentService {
     }
   }
 
-  private async run({ userId, reservationId, idempotencyKey }: PayCommand): Promise<{ answer: PaymentResponse; replayed: boolean }> {
+  private async run({ userId, reservationId, idempotencyKey, replayOnly }: PayCommand): Promise<{ answer: PaymentResponse; replayed: boolean }> {
     const { payments, booking } = this.deps;
     // The key first: its answer stands even after the reservation has moved on (e.g. is now CONFIRMED).
     const earlier = idempotencyKey === undefined ? undefined : await payments.findByKey(userId, idempotencyKey);
     if (earlier) return { answer: await this.replay(earlier, reservationId), replayed: true };
+    if (replayOnly) throw new AppError('QUEUE.TOKEN_INVALID', 'The queue token has ended: only a payment already made can be asked for again');
 
     const lookup = await booking.get(reservationId);
     if (lookup.kind === 'unavailable') throw unavailable();

@@ -167,6 +167,22 @@ export class FallbackTokenRepository {
   }
 
   /**
+   * Write-through of an admission: the WAITING rows of `tokens` become ACTIVE until `expiresAt`, as of
+   * `at`, without waiting for the change stream. Protected routes served from this copy while Redis is
+   * down then see the admission at once, not after the next sync (which writes the same state). Rows not
+   * copied yet are left to the sync. Returns the rows changed.
+   */
+  async markAdmitted(tokens: readonly string[], at: number, expiresAt: number): Promise<number> {
+    return this.prisma.$executeRawUnsafe(
+      `UPDATE queue_tokens SET status = 'ACTIVE', activated_at = $2, expires_at = $3, updated_at = $2
+       WHERE token = ANY($1::text[]) AND status = 'WAITING' AND updated_at <= $2`,
+      tokens,
+      new Date(at),
+      new Date(expiresAt),
+    );
+  }
+
+  /**
    * Marks the user's tokens issued at or before `issuedAtOrBefore` EXPIRED as of `at` (a token issued
    * later, e.g. the user queuing again, is left alone). Lets a PaymentCompleted take effect in the copy
    * even while Redis is down; the guard keeps it from undoing a newer change. Returns the rows changed.

@@ -3,10 +3,11 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { deleteKeysUnder, silentLogger } from './queue-test-kit';
-import { createMetricsRegistry, createServiceApp, listen, type Registry, type RunningServer, createUpstream, type Upstream, type UpstreamTimeouts } from '@ticketing/service-kit';
+import { createMetricsRegistry, DEV_CREDENTIALS, listen, type Registry, type RunningServer, createUpstream, type Upstream, type UpstreamTimeouts } from '@ticketing/service-kit';
 import { createTokenLookup, type BreakerSettings, type BreakerTokenLookup } from '../../src/data-access/token-lookup';
 import type { FallbackTokenRepository } from '../../src/data-access/fallback-token.repository';
 import { RedisQueueStore } from '../../src/data-access/queue.store';
+import { buildApp } from '../../src/app';
 import { forwardRoutes, type ForwardRoutesDependencies } from '../../src/entry-points/http/forward.routes';
 import { verifyQueueToken } from '../../src/entry-points/http/verify-token';
 
@@ -122,7 +123,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     payment: createUpstream({ name: 'payment', url: options.paymentUrl, timeouts: options.timeouts }),
   };
   const forwards = forwardRoutes({ verify: verifyQueueToken({ lookup: lookup.lookup }), upstreams, internalToken: INTERNAL_TOKEN, logger, limits: options.limits });
-  const server = await listen(createServiceApp({ logger, metrics, readiness: [], fastRoutes: forwards.fastRoutes, routes: [forwards.router] }), 0, '127.0.0.1');
+  const server = await listen(buildApp({ logger, metrics, readiness: [], fastRoutes: forwards, routes: [], operatorToken: DEV_CREDENTIALS.OPS_TOKEN, trustProxy: ['loopback'] }), 0, '127.0.0.1');
   return {
     server,
     lookup,

@@ -68,7 +68,7 @@ export async function startDoor(options: DoorOptions): Promise<Door> {
     issueLimits: options.issueLimits,
   });
   const forwards = forwardRoutes({ verify: verifyFromRedis(store), upstreams: { booking: upstream, payment: upstream }, internalToken: INTERNAL_TOKEN, logger });
-  const app = createServiceApp({ logger, metrics, readiness: [], fastRoutes: [...queue, ...forwards.fastRoutes], routes: [forwards.router] });
+  const app = createServiceApp({ logger, metrics, readiness: [], fastRoutes: [...queue, ...forwards], routes: [] });
   const server = await listen(app, 0, '127.0.0.1');
   return {
     server,

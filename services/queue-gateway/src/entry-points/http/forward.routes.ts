@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
-import express, { type Router } from 'express';
 import { HttpHeaders } from '@ticketing/contracts';
 import { AppError, internalHeaders, type ApiHandler, type ApiRequest, type ApiRoute, type Logger, type Upstream } from '@ticketing/service-kit';
 import type { KeyedLimit } from '../../data-access/rate.limiter';
@@ -27,7 +26,8 @@ export const PROTECTED_ROUTES: readonly { method: Method; path: string; target: 
  * (INTERNAL_ONLY_HEADERS), hop-by-hop headers, Host, cookies, the queue token itself and anything a
  * client invents are dropped by construction; the internal ones are then set by the gateway alone.
  */
-const FORWARDED_REQUEST_HEADERS = ['accept', 'accept-language', 'user-agent', HttpHeaders.IdempotencyKey.toLowerCase()];
+const IDEMPOTENCY_KEY = HttpHeaders.IdempotencyKey.toLowerCase();
+const FORWARDED_REQUEST_HEADERS = ['accept', 'accept-language', 'user-agent', IDEMPOTENCY_KEY];
 
 /** Upstream response headers relayed to the client; the rest (framing, Set-Cookie, server details) stay behind. */
 const RELAYED_RESPONSE_HEADERS = ['content-type', 'content-length', 'cache-control', 'etag', 'last-modified', 'location', 'retry-after'];
@@ -81,6 +81,7 @@ function requestHeaders(req: ApiRequest, caller: VerifiedCaller, internalToken: 
   }
   if (hasBody) headers['content-type'] = 'application/json';
   // The user comes from the verified token only; whatever the client sent as X-User-Id was never copied.
+  if (caller.replayOnly) headers[HttpHeaders.ReplayOnly] = 'true';
   return { ...headers, ...internalHeaders({ token: internalToken, userId: caller.userId, requestId: req.requestId }) };
 }
 
@@ -89,7 +90,7 @@ function requestHeaders(req: ApiRequest, caller: VerifiedCaller, internalToken: 
  * booking or payment and relay the answer (status, body, safe headers). An upstream that cannot be
  * reached or does not answer in time is a 503 COMMON.UNAVAILABLE, never a hanging request.
  */
-export function forwardRoutes(deps: ForwardRoutesDependencies): { fastRoutes: ApiRoute[]; router: Router } {
+export function forwardRoutes(deps: ForwardRoutesDependencies): ApiRoute[] {
   const logger = deps.logger.child({ component: 'forward' });
 
   const limited = new Map<string, { limit: KeyedLimit; what: string; name: 'hold' | 'payment' }>();
@@ -99,9 +100,11 @@ export function forwardRoutes(deps: ForwardRoutesDependencies): { fastRoutes: Ap
   }
 
   const forward = (template: string, upstream: Upstream): ApiHandler => async (req) => {
-    const caller = await deps.verify(req.headers);
+    // A payment asked for again with its key may come after paying ended the token (API.md).
+    const replay = template === '/payments' && typeof req.headers[IDEMPOTENCY_KEY] === 'string';
+    const caller = await deps.verify(req.headers, { replay });
     const rule = limited.get(`${req.method} ${template}`);
-    if (rule) await enforceLimit(rule.limit, caller.userId, rule.what, () => deps.onRateLimited?.(rule.name));
+    if (rule && !caller.replayOnly) await enforceLimit(rule.limit, caller.userId, rule.what, () => deps.onRateLimited?.(rule.name));
     // The body was parsed (bad JSON refused with a 400) on the way in; it goes on re-serialized.
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD' && req.body !== undefined;
     const aborted = new AbortController();
@@ -123,7 +126,7 @@ export function forwardRoutes(deps: ForwardRoutesDependencies): { fastRoutes: Ap
         });
       });
     deps.observe?.(performance.now() - started, answer.status >= 500);
-    if (answer.status === 201 && template === '/payments') deps.onPaid?.(caller.token);
+    if (answer.status === 201 && template === '/payments' && !caller.replayOnly) deps.onPaid?.(caller.token);
     const headers: Record<string, string | string[]> = {};
     for (const name of RELAYED_RESPONSE_HEADERS) {
       const value = answer.headers[name];
@@ -145,19 +148,6 @@ export function forwardRoutes(deps: ForwardRoutesDependencies): { fastRoutes: Ap
     return { status: answer.status, headers, body, onSent };
   };
 
-  const fastRoutes: ApiRoute[] = [];
-  const allowed = new Map<string, string[]>();
-  for (const route of PROTECTED_ROUTES) {
-    fastRoutes.push({ method: route.method, path: route.path, handle: forward(route.path, deps.upstreams[route.target]) });
-    allowed.set(route.path, [...(allowed.get(route.path) ?? []), route.method]);
-  }
-  // Other methods on these paths are not part of the contract: 405, and never forwarded.
-  const router = express.Router();
-  for (const [path, methods] of allowed) {
-    router.all(path, (_req, res, next) => {
-      res.setHeader('Allow', methods.join(', '));
-      next(new AppError('COMMON.METHOD_NOT_ALLOWED', `Use ${methods.join(' or ')} on ${path}`));
-    });
-  }
-  return { fastRoutes, router };
+  const fastRoutes: ApiRoute[] = PROTECTED_ROUTES.map((route) => ({ method: route.method, path: route.path, handle: forward(route.path, deps.upstreams[route.target]) }));
+  return fastRoutes;
 }

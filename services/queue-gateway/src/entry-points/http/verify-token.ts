@@ -7,6 +7,11 @@ import { isWellFormedQueueToken, type LookupOptions } from '../../domain/queue-t
 export interface VerifyTokenDependencies {
   /** The breaker-wrapped lookup (`createTokenLookup(…).lookup`). */
   lookup: (token: string, now: number, options: LookupOptions) => Promise<LookupResult>;
+  /**
+   * The user a token was issued to, also after it ended (the Postgres copy keeps ended tokens for an
+   * hour): lets a payment be asked for again with its Idempotency-Key once paying has ended the token.
+   */
+  formerOwner?: (token: string) => Promise<string | undefined>;
   /** The clock; tests may pin it. */
   now?: () => number;
 }
@@ -15,9 +20,12 @@ export interface VerifyTokenDependencies {
 export interface VerifiedCaller {
   userId: string;
   token: string;
+  /** The token has ended: the call may only fetch the first answer of an earlier request (a payment replay). */
+  replayOnly?: true;
 }
 
-export type VerifyQueueToken = (headers: IncomingHttpHeaders) => Promise<VerifiedCaller>;
+/** `replay`: the call may be the replay of an earlier one (`POST /payments` with an Idempotency-Key). */
+export type VerifyQueueToken = (headers: IncomingHttpHeaders, options?: { replay?: boolean }) => Promise<VerifiedCaller>;
 
 const QUEUE_TOKEN = HttpHeaders.QueueToken.toLowerCase();
 
@@ -31,11 +39,12 @@ export function queueTokenOf(headers: IncomingHttpHeaders): string {
 /**
  * Guards a protected route (API.md): `X-Queue-Token` must name an ACTIVE token. Missing, malformed,
  * unknown or expired → 401 QUEUE.TOKEN_INVALID; still waiting → 403 QUEUE.TOKEN_NOT_ACTIVE; neither
- * Redis nor the Postgres copy answering → 503 QUEUE.UNAVAILABLE.
+ * Redis nor the Postgres copy answering → 503 QUEUE.UNAVAILABLE. An ended token may still ask for
+ * the first answer of a payment (`replay`), as its former owner and for nothing else.
  */
 export function verifyQueueToken(deps: VerifyTokenDependencies): VerifyQueueToken {
   const now = deps.now ?? Date.now;
-  return async (headers) => {
+  return async (headers, options) => {
     const token = queueTokenOf(headers);
     // Protected calls do not count as a waiting user's poll: only the status route refreshes a place.
     const { view } = await deps.lookup(token, now(), { touch: false }).catch((error: unknown) => {
@@ -44,7 +53,11 @@ export function verifyQueueToken(deps: VerifyTokenDependencies): VerifyQueueToke
         headers: { [HttpHeaders.RetryAfter]: '1' },
       });
     });
-    if (!view) throw new AppError('QUEUE.TOKEN_INVALID', 'Unknown or expired queue token');
+    if (!view) {
+      const formerOwner = options?.replay && deps.formerOwner ? await deps.formerOwner(token).catch(() => undefined) : undefined;
+      if (formerOwner !== undefined) return { userId: formerOwner, token, replayOnly: true };
+      throw new AppError('QUEUE.TOKEN_INVALID', 'Unknown or expired queue token');
+    }
     if (view.status !== 'ACTIVE') throw new AppError('QUEUE.TOKEN_NOT_ACTIVE', 'The queue token is still waiting in line');
     return { userId: view.userId, token };
   };

@@ -27,6 +27,11 @@ export interface AdmissionOptions {
   config: AdmissionConfig;
   logger: Logger;
   metrics?: Registry;
+  /**
+   * Called with the tokens each run admitted, before the run ends (the Postgres copy's write-through,
+   * so that the fallback knows an admission even if Redis goes down before the change stream is read).
+   */
+  onAdmitted?: (tokens: readonly string[], at: number, expiresAt: number) => Promise<unknown>;
   /** Called after every admission this instance ran (tests use it to see which instance ran which tick). */
   onTick?: (result: AdmissionResult, jobId: string) => void;
   /** How often to check that the tick scheduler still exists in Redis (re-created if lost). */
@@ -89,6 +94,11 @@ export function startAdmission(options: AdmissionOptions): Admission {
       abandonBefore: now - config.QUEUE_ABANDON_AFTER_SECONDS * 1_000,
     });
     active = result.active;
+    if (result.admitted.length > 0 && options.onAdmitted) {
+      await options
+        .onAdmitted(result.admitted, now, now + config.QUEUE_ACTIVE_TTL_SECONDS * 1_000)
+        .catch((error: unknown) => logger.warn({ err: error }, 'could not write the admission through to Postgres; the sync will'));
+    }
     metrics?.admittedTotal.inc(result.admitted.length);
     metrics?.droppedTotal.inc(result.dropped);
     metrics?.admittedPerTick.observe(result.admitted.length);

@@ -1,0 +1,182 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { OpenApiDocument } from '@ticketing/contracts';
+import { waitFor } from '@ticketing/devstack/testing';
+import { AS_OPERATOR, PLATFORM_SETUP_TIMEOUT_MS, startPlatform, type Platform } from './support/platform';
+import { contractChecker } from './support/openapi-check';
+
+/*
+ * The public API against its OpenAPI document, on the whole platform (four service processes, real
+ * Postgres, Redis, Kafka): every service serves a valid OpenAPI 3.1 document and Swagger UI; every
+ * answer of a whole journey, errors included, validates against the gateway's document, and the journey
+ * uses every operation in it, so a route missing from the spec (or a spec route nobody serves) fails.
+ */
+
+/**
+ * Validates a document with @seriousme/openapi-schema-validator's own command (the package is ES
+ * modules only, which Jest's loader cannot require): it checks against the official OpenAPI schemas.
+ */
+async function validateOpenApi(document: unknown): Promise<{ valid: boolean; errors?: unknown }> {
+  const dir = mkdtempSync(join(tmpdir(), 'openapi-'));
+  try {
+    writeFileSync(join(dir, 'openapi.json'), JSON.stringify(document));
+    const cli = require.resolve('@seriousme/openapi-schema-validator/bin/validate-api-cli.js');
+    const { stdout } = await promisify(execFile)(process.execPath, [cli, join(dir, 'openapi.json')]).catch((failed: { stdout: string }) => failed);
+    return JSON.parse(stdout) as { valid: boolean; errors?: unknown };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+let platform: Platform;
+let contract: ReturnType<typeof contractChecker>;
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: unknown;
+}
+
+async function call(method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Answer> {
+  const aborted = new AbortController();
+  const response = await fetch(`${platform.gatewayUrl}${path}`, {
+    method,
+    headers: {
+      ...(options.token && { 'X-Queue-Token': options.token }),
+      ...(options.body !== undefined && { 'Content-Type': 'application/json' }),
+      ...options.headers,
+    },
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    signal: aborted.signal,
+  });
+  const contentType = response.headers.get('content-type') ?? '';
+  let body: unknown;
+  if (contentType.startsWith('text/event-stream')) {
+    // A stream does not end: its first event is enough.
+    const reader = response.body!.getReader();
+    const { value } = await reader.read();
+    body = new TextDecoder().decode(value);
+    aborted.abort();
+  } else {
+    const text = await response.text();
+    body = contentType.startsWith('application/json') ? JSON.parse(text) : text === '' ? undefined : text;
+  }
+  contract.check({ method, path: new URL(path, platform.gatewayUrl).pathname, status: response.status, contentType, body });
+  return { status: response.status, headers: response.headers, body };
+}
+
+async function admittedToken(userId: string): Promise<string> {
+  const issued = await call('POST', '/queue/tokens', { body: { userId } });
+  const { token } = issued.body as { token: string };
+  await waitFor(`${userId} admitted`, async () => ((await call('GET', '/queue/tokens/me?wait=5', { token })).body as { status: string }).status === 'ACTIVE' || undefined, 60_000, 10);
+  return token;
+}
+
+beforeAll(async () => {
+  platform = await startPlatform({ concerts: 1, seatsPerSchedule: 20, maxActive: 10 });
+  contract = contractChecker((await (await fetch(`${platform.gatewayUrl}/openapi.json`)).json()) as OpenApiDocument);
+}, PLATFORM_SETUP_TIMEOUT_MS);
+
+afterAll(async () => {
+  await platform?.stop();
+}, 60_000);
+
+describe('the OpenAPI documents', () => {
+  it('when each service is asked for /openapi.json, then it is a valid OpenAPI 3.1 document, and /docs serves Swagger UI reading it', async () => {
+    for (const service of ['gateway', 'booking', 'payment', 'sink'] as const) {
+      const url = platform.processes[service].url;
+      const document = await (await fetch(`${url}/openapi.json`)).json();
+      expect({ service, openapi: (document as { openapi: string }).openapi, ...(await validateOpenApi(document)) }).toEqual({ service, openapi: '3.1.0', valid: true });
+
+      const docs = await fetch(`${url}/docs`);
+      expect(docs.status).toBe(200);
+      expect(await docs.text()).toContain('swagger-ui-bundle.js');
+      expect((await fetch(`${url}/docs/swagger-ui-bundle.js`)).status).toBe(200);
+    }
+  });
+});
+
+describe('the public API against its document', () => {
+  it('when a user goes the whole way (and makes the usual mistakes), then every answer validates against the spec and every operation in it was used', async () => {
+    const token = await admittedToken('contract-buyer');
+    expect((await call('POST', '/queue/tokens', { body: { userId: 'contract-buyer' } })).status).toBe(200);
+    expect((await call('GET', '/queue/tokens/me', { token })).status).toBe(200);
+    expect((await call('GET', '/queue/tokens/me/events', { token })).status).toBe(200);
+    expect((await call('GET', '/queue/stats')).status).toBe(200);
+
+    const [concert] = (await call('GET', '/concerts', { token })).body as [{ concertId: string }];
+    const [schedule] = (await call('GET', `/concerts/${concert.concertId}/schedules`, { token })).body as [{ scheduleId: string }];
+    const [seat] = (await call('GET', `/schedules/${schedule.scheduleId}/seats?status=AVAILABLE`, { token })).body as [{ seatNo: number; price: number }];
+    const held = await call('POST', '/reservations', { token, body: { scheduleId: schedule.scheduleId, seatNo: seat.seatNo } });
+    expect(held.status).toBe(201);
+    const { reservationId } = held.body as { reservationId: string };
+    expect((await call('GET', `/reservations/${reservationId}`, { token })).status).toBe(200);
+    expect((await call('POST', '/payments', { token, body: { reservationId } })).status).toBe(409); // no money yet
+    expect((await call('GET', '/schedules/not-a-uuid/seats', { token })).status).toBe(400);
+    expect((await call('GET', '/queue/tokens/me?wait=1&colour=blue', { token })).status).toBe(400);
+
+    expect((await call('GET', '/balance', { token })).status).toBe(200);
+    expect((await call('POST', '/balance/charge', { token, body: { amount: seat.price } })).status).toBe(200);
+    expect((await call('POST', '/payments', { token, body: { reservationId }, headers: { 'Idempotency-Key': 'contract-1' } })).status).toBe(201);
+
+    const leaver = (await call('POST', '/queue/tokens', { body: { userId: 'contract-leaver' } })).body as { token: string };
+    expect((await call('DELETE', '/queue/tokens/me', { token: leaver.token })).status).toBe(204);
+
+    // Mistakes: each is a documented 4xx with the error body.
+    expect((await call('GET', '/queue/tokens/me')).status).toBe(401);
+    expect((await call('POST', '/queue/tokens', { body: { userId: 'no spaces allowed' } })).status).toBe(400);
+
+    expect((await call('GET', '/health/live')).status).toBe(200);
+    expect((await call('GET', '/health/ready', { headers: AS_OPERATOR })).status).toBe(200);
+    expect((await call('GET', '/metrics', { headers: AS_OPERATOR })).status).toBe(200);
+    expect((await call('GET', '/metrics')).status).toBe(401);
+
+    expect(contract.unseen()).toEqual([]);
+  }, 120_000);
+
+  it('when a path is used with a method it does not take, then 405 with Allow, on the gateway and on the services behind it', async () => {
+    const answers = await Promise.all([
+      fetch(`${platform.gatewayUrl}/queue/tokens/me`, { method: 'PUT' }),
+      fetch(`${platform.gatewayUrl}/queue/stats`, { method: 'POST' }),
+      fetch(`${platform.processes.sink.url}/events/stats`, { method: 'DELETE' }),
+    ]);
+    expect(answers.map((answer) => [answer.status, answer.headers.get('allow')])).toEqual([
+      [405, 'GET, DELETE'],
+      [405, 'GET'],
+      [405, 'GET'],
+    ]);
+    expect(((await answers[0].json()) as { code: string }).code).toBe('COMMON.METHOD_NOT_ALLOWED');
+  });
+});
+
+describe('a payment asked for again after the token ended', () => {
+  it('when the same Idempotency-Key is sent after paying expired the token, then the first answer comes back, charged once; a new key is refused', async () => {
+    const token = await admittedToken('replaying-buyer');
+    const [concert] = (await call('GET', '/concerts', { token })).body as [{ concertId: string }];
+    const [schedule] = (await call('GET', `/concerts/${concert.concertId}/schedules`, { token })).body as [{ scheduleId: string }];
+    const seats = (await call('GET', `/schedules/${schedule.scheduleId}/seats?status=AVAILABLE`, { token })).body as [{ seatNo: number; price: number }, { seatNo: number; price: number }];
+    const [first, second] = (await Promise.all(seats.slice(0, 2).map((seat) => call('POST', '/reservations', { token, body: { scheduleId: schedule.scheduleId, seatNo: seat.seatNo } })))) as [Answer, Answer];
+    const price = seats[0].price + seats[1].price;
+    await call('POST', '/balance/charge', { token, body: { amount: price } });
+    const { reservationId } = first.body as { reservationId: string };
+    const paid = await call('POST', '/payments', { token, body: { reservationId }, headers: { 'Idempotency-Key': 'replay-after-expiry' } });
+    expect(paid.status).toBe(201);
+
+    await waitFor('the token to end', async () => (await call('GET', '/queue/tokens/me', { token })).status === 401 || undefined, 30_000, 100);
+    const again = await call('POST', '/payments', { token, body: { reservationId }, headers: { 'Idempotency-Key': 'replay-after-expiry' } });
+    expect({ status: again.status, body: again.body }).toEqual({ status: 201, body: paid.body });
+
+    // An ended token buys nothing new: the other held seat cannot be paid with a fresh key.
+    const other = (second.body as { reservationId: string }).reservationId;
+    const refused = await call('POST', '/payments', { token, body: { reservationId: other }, headers: { 'Idempotency-Key': 'a-new-key' } });
+    expect({ status: refused.status, code: (refused.body as { code: string }).code }).toEqual({ status: 401, code: 'QUEUE.TOKEN_INVALID' });
+    expect((await call('POST', '/payments', { token, body: { reservationId: other } })).status).toBe(401);
+
+    const balance = await admittedToken('replaying-buyer').then((fresh) => call('GET', '/balance', { token: fresh }));
+    expect(balance.body).toEqual({ balance: price - seats[0].price });
+  }, 120_000);
+});
