@@ -89,8 +89,27 @@ const TEST_INFRA = {
   KAFKA_CONTROLLER_PORT: '9095',
 };
 
+/**
+ * The browser tests drive a real Chromium. Playwright's own browser download cannot work offline, so the
+ * system's `chromium` is used (CHROMIUM_PATH, else /usr/bin/chromium); on a machine without it, as root
+ * with apt, it is installed here.
+ */
+function ensureBrowser() {
+  const path = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (existsSync(path)) return;
+  const isRoot = process.getuid?.() === 0;
+  const apt = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
+  if (!isRoot || !apt) {
+    log(`no Chromium at ${path}: install it (Debian: apt-get install chromium) or set CHROMIUM_PATH; the browser tests will fail without it`);
+    return;
+  }
+  log('installing Chromium for the browser tests (apt-get install chromium)');
+  run('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null']);
+}
+
 async function test(args) {
   prepare();
+  ensureBrowser();
   // Jest strips types without checking them: type-check tests and sources first.
   run('npx', ['turbo', 'run', 'typecheck', '--output-logs=errors-only']);
   run('npx', ['tsc', '--noEmit', '-p', 'test/tsconfig.json']); // the cross-service tests in test/
@@ -150,7 +169,7 @@ function startServices(env, onExit = () => {}, nodeArgs = () => []) {
     const child = spawn('node', [...nodeArgs(service), 'dist/main.js'], {
       cwd: join(root, 'services', service.name),
       // AUTH_MODE=dev unless the caller's environment says otherwise: npm start and the load test are local runs.
-      env: { BOOKING_URL: urlOf('booking'), PAYMENT_URL: urlOf('payment'), AUTH_MODE: 'dev', ...env, PORT: String(service.port), DATABASE_SCHEMA: service.schema },
+      env: { BOOKING_URL: urlOf('booking'), PAYMENT_URL: urlOf('payment'), SINK_URL: urlOf('dataplatform-sink'), AUTH_MODE: 'dev', ...env, PORT: String(service.port), DATABASE_SCHEMA: service.schema },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     for (const stream of [child.stdout, child.stderr]) prefixLines(stream, service.name);

@@ -134,6 +134,8 @@ describe('the public API against its document', () => {
     expect((await call('GET', '/health/ready', { headers: AS_OPERATOR })).status).toBe(200);
     expect((await call('GET', '/metrics', { headers: AS_OPERATOR })).status).toBe(200);
     expect((await call('GET', '/metrics')).status).toBe(401);
+    expect((await call('GET', '/ops/snapshot', { headers: AS_OPERATOR })).status).toBe(200);
+    expect((await call('GET', '/ops/snapshot')).status).toBe(401);
 
     expect(contract.unseen()).toEqual([]);
   }, 120_000);

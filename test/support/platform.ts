@@ -154,11 +154,12 @@ async function launchPlatform(options: PlatformOptions): Promise<Platform> {
   try {
     const bookingProcess = await configure('booking', booking, { REDIS_URL: redisUrl, JOBS_PREFIX: `e2e-${run}` });
     const paymentProcess = await configure('payment', payment, { BOOKING_URL: bookingProcess.url, OUTBOX_POLL_INTERVAL_MS: '100' });
-    await configure('sink', sink, { KAFKA_GROUP_ID: `e2e-sink-${run}` });
+    const sinkProcess = await configure('sink', sink, { KAFKA_GROUP_ID: `e2e-sink-${run}` });
     const gatewayProcess = await configure('gateway', gateway, {
       REDIS_URL: redisUrl,
       BOOKING_URL: bookingProcess.url,
       PAYMENT_URL: paymentProcess.url,
+      SINK_URL: sinkProcess.url,
       QUEUE_KEY_PREFIX: queuePrefix,
       // The adaptive limit starts at maxActive and may only move below it, so maxActive stays the
       // ceiling the audit and the fault tests hold the platform to.

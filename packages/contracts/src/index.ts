@@ -12,6 +12,7 @@ export * from './http/booking';
 export * from './http/payment';
 export * from './http/health';
 export * from './http/sink';
+export * from './http/ops';
 export * from './events/topics';
 export * from './events/payment-completed';
 export * from './http/internal';

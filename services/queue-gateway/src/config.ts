@@ -17,6 +17,8 @@ export const configSchema = withCredentials(
       TRUST_PROXY: env.trustedProxies('loopback'),
       BOOKING_URL: env.url('http://127.0.0.1:8081'),
       PAYMENT_URL: env.url('http://127.0.0.1:8082'),
+      /** The sink, read only by the operator dashboard (its consumer lag and dead letters). */
+      SINK_URL: env.url('http://127.0.0.1:8083'),
       /** Every Redis key of the queue starts with this, so tests (and several queues) never collide. */
       QUEUE_KEY_PREFIX: env.string('queue:'),
       /**

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { createMetricsRegistry, openKafka, openPostgres, openRedis, runService, serveHttp, createUpstream } from '@ticketing/service-kit';
 import { buildApp } from './app';
 import { loadConfig } from './config';
@@ -12,6 +13,8 @@ import { bodyIdentity, jwtIdentity } from './entry-points/http/caller-identity';
 import { forwardRoutes } from './entry-points/http/forward.routes';
 import { queueEventRoutes } from './entry-points/http/queue-events.routes';
 import { queueRoutes } from './entry-points/http/queue.routes';
+import { opsRoutes } from './entry-points/http/ops.routes';
+import { webRoutes } from './entry-points/http/web.routes';
 import { verifyQueueToken } from './entry-points/http/verify-token';
 import { startAdmission } from './entry-points/jobs/admission.job';
 import { presenceInterval, startWaitingRoom } from './entry-points/jobs/waiting-room.job';
@@ -131,12 +134,29 @@ void runService('queue-gateway', loadConfig, async (runtime) => {
     },
     onRateLimited: (limit) => queueMetrics(metrics).rateLimitedTotal.inc({ limit }),
   });
+  // The dashboard reads the other services' metrics as Prometheus would; one that does not answer shows as missing.
+  const scrapeOne = (url: string) =>
+    fetch(`${url}/metrics`, { signal: AbortSignal.timeout(500) })
+      .then((answer) => (answer.ok ? answer.text() : undefined))
+      .catch(() => undefined);
+  const ops = opsRoutes({
+    operatorToken: config.OPS_TOKEN,
+    counts: () => store.counts(Date.now()),
+    limit: admission.limit,
+    breakerState: tokenLookup.state,
+    connectedWaiters: () => waiting.room.size,
+    metrics,
+    scrape: async () => {
+      const [payment, sink] = await Promise.all([scrapeOne(config.PAYMENT_URL), scrapeOne(config.SINK_URL)]);
+      return { payment, sink };
+    },
+  });
   const app = buildApp({
     logger,
     metrics,
     readiness: [postgres.readiness, redis.readiness, kafka.readiness],
     fastRoutes: [...queue, ...forwards],
-    routes: [events.router],
+    routes: [events.router, ops, webRoutes(join(__dirname, 'web'), config.AUTH_MODE)],
     operatorToken: config.OPS_TOKEN,
     trustProxy: config.TRUST_PROXY,
   });

@@ -17,6 +17,7 @@ import {
 import { BalanceResponse, ChargeRequest, CreatePaymentRequest, PaymentResponse } from '../http/payment';
 import { ConfirmReservationRequest, InternalReservation } from '../http/internal';
 import { SinkStatsResponse } from '../http/sink';
+import { OpsSnapshot } from '../http/ops';
 import { openApiDocument, type ApiOperation, type Credential, type OpenApiDocument } from './document';
 
 /*
@@ -213,6 +214,15 @@ export const gatewayOperations: Operations = [
   },
   ...bookingShop(PUBLIC),
   ...paymentShop(PUBLIC),
+  {
+    method: 'get',
+    path: '/ops/snapshot',
+    tag: 'operations',
+    summary: 'The operator dashboard’s figures (the page at /ops draws them)',
+    security: { anyOf: ['operator'] },
+    responses: { 200: { description: 'Queue, latency, payments, outbox, consumer lag, dead letters.', schema: OpsSnapshot } },
+    errors: [401],
+  },
   ...probes({ operator: true }),
 ];
 
