@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { parse } from 'yaml';
 import type { OpenApiDocument } from '@ticketing/contracts';
 import { waitFor } from '@ticketing/devstack/testing';
 import { AS_OPERATOR, PLATFORM_SETUP_TIMEOUT_MS, startPlatform, type Platform } from './support/platform';
@@ -181,4 +182,37 @@ describe('a payment asked for again after the token ended', () => {
     const balance = await admittedToken('replaying-buyer').then((fresh) => call('GET', '/balance', { token: fresh }));
     expect(balance.body).toEqual({ balance: price - seats[0].price });
   }, 120_000);
+});
+
+describe('the Grafana dashboard and the Prometheus scrape config (docker compose --profile observability)', () => {
+  it('when their queries are read, then every metric they name is one a running service exports, and every service is scraped', async () => {
+    const infra = join(__dirname, '../infra');
+    const dashboard = JSON.parse(readFileSync(join(infra, 'grafana/dashboards/ticketing.json'), 'utf8')) as { panels: { title: string; targets: { expr: string }[] }[] };
+    const exported = new Set<string>();
+    for (const [service, process] of Object.entries(platform.processes)) {
+      const text = await (await fetch(`${process.url}/metrics`, { headers: service === 'gateway' ? AS_OPERATOR : {} })).text();
+      for (const [, name] of text.matchAll(/^# TYPE (\S+) /gm)) exported.add(name!);
+    }
+    const named = dashboard.panels.flatMap((panel) => panel.targets.flatMap((target) => [...target.expr.matchAll(/([a-z_]+)(?=\{|\[|\))/g)].map((match) => match[1]!)));
+    const metrics = [...new Set(named)].filter((name) => !['sum', 'rate', 'max', 'clamp_min', 'histogram_quantile', 'by', 'le'].includes(name));
+    expect(metrics.length).toBeGreaterThanOrEqual(8);
+    expect(metrics.filter((name) => !exported.has(name) && !exported.has(name.replace(/_(bucket|count)$/, '')))).toEqual([]);
+    // The same panels as /ops.
+    expect(dashboard.panels.map((panel) => panel.title)).toEqual([
+      'Waiting',
+      'Admitted per second',
+      'Active vs admission limit',
+      'ETA model',
+      'Breaker and fallback',
+      'Booking and payment latency p95',
+      'Payments per second',
+      'Outbox backlog',
+      'Consumer lag',
+      'Dead letters',
+    ]);
+
+    const prometheus = parse(readFileSync(join(infra, 'prometheus/prometheus.yml'), 'utf8')) as { scrape_configs: { job_name: string; authorization?: { credentials_file: string } }[] };
+    expect(prometheus.scrape_configs.map((job) => job.job_name).sort()).toEqual(['booking', 'dataplatform-sink', 'payment', 'queue-gateway']);
+    expect(prometheus.scrape_configs.find((job) => job.job_name === 'queue-gateway')?.authorization?.credentials_file).toBe('/run/secrets/ticketing/ops_token');
+  });
 });
