@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { DEV_CREDENTIALS } from '@ticketing/service-kit';
 import { waitFor } from '@ticketing/devstack/testing';
+import { OPS_PANELS } from '../services/queue-gateway/src/domain/ops-snapshot';
 import { PLATFORM_SETUP_TIMEOUT_MS, startPlatform, type Platform } from './support/platform';
 
 /*
@@ -161,18 +162,7 @@ describe('the operator dashboard and the API docs', () => {
     await page.goto(`${platform.gatewayUrl}/ops`);
     await page.getByLabel('Operator token').fill(DEV_CREDENTIALS.OPS_TOKEN);
     await page.getByRole('button', { name: 'Show dashboard' }).click();
-    const panels = [
-      'Waiting',
-      'Admitted per second',
-      'Active vs admission limit',
-      'ETA model',
-      'Breaker and fallback',
-      'Booking and payment latency p95',
-      'Payments per second',
-      'Outbox backlog',
-      'Consumer lag',
-      'Dead letters',
-    ];
+    const panels = OPS_PANELS;
     for (const title of panels) await page.getByRole('heading', { name: title }).waitFor();
     // A user arrives while the operator watches: the numbers move with them.
     const visitor = await occupant('dashboard-visitor');

@@ -9,6 +9,7 @@ import type { OpenApiDocument } from '@ticketing/contracts';
 import { waitFor } from '@ticketing/devstack/testing';
 import { AS_OPERATOR, PLATFORM_SETUP_TIMEOUT_MS, startPlatform, type Platform } from './support/platform';
 import { contractChecker } from './support/openapi-check';
+import { OPS_PANELS } from '../services/queue-gateway/src/domain/ops-snapshot';
 
 /*
  * The public API against its OpenAPI document, on the whole platform (four service processes, real
@@ -198,18 +199,7 @@ describe('the Grafana dashboard and the Prometheus scrape config (docker compose
     expect(metrics.length).toBeGreaterThanOrEqual(8);
     expect(metrics.filter((name) => !exported.has(name) && !exported.has(name.replace(/_(bucket|count)$/, '')))).toEqual([]);
     // The same panels as /ops.
-    expect(dashboard.panels.map((panel) => panel.title)).toEqual([
-      'Waiting',
-      'Admitted per second',
-      'Active vs admission limit',
-      'ETA model',
-      'Breaker and fallback',
-      'Booking and payment latency p95',
-      'Payments per second',
-      'Outbox backlog',
-      'Consumer lag',
-      'Dead letters',
-    ]);
+    expect(dashboard.panels.map((panel) => panel.title)).toEqual(OPS_PANELS);
 
     const prometheus = parse(readFileSync(join(infra, 'prometheus/prometheus.yml'), 'utf8')) as { scrape_configs: { job_name: string; authorization?: { credentials_file: string } }[] };
     expect(prometheus.scrape_configs.map((job) => job.job_name).sort()).toEqual(['booking', 'dataplatform-sink', 'payment', 'queue-gateway']);

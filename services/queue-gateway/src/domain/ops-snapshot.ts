@@ -4,6 +4,20 @@
  * snapshots, in the page.
  */
 
+/** The dashboard's panels, in order: the page at /ops and the Grafana dashboard (infra/grafana) show these. */
+export const OPS_PANELS = [
+  'Waiting',
+  'Admitted per second',
+  'Active vs admission limit',
+  'ETA model',
+  'Breaker and fallback',
+  'Booking and payment latency p95',
+  'Payments per second',
+  'Outbox backlog',
+  'Consumer lag',
+  'Dead letters',
+] as const;
+
 /** One sample of the Prometheus text format. */
 export interface Sample {
   name: string;

@@ -1,6 +1,6 @@
 import uPlot from 'uplot';
 import type { OpsSnapshot } from '@ticketing/contracts';
-import { quantileBetween } from '../../src/domain/ops-snapshot';
+import { quantileBetween, type OPS_PANELS } from '../../src/domain/ops-snapshot';
 
 /*
  * The operator dashboard: one `GET /ops/snapshot` a second (with the operator credential the person
@@ -11,7 +11,7 @@ const KEY = 'ticketing.opsToken';
 const WINDOW = 300;
 
 interface Panel {
-  title: string;
+  title: (typeof OPS_PANELS)[number];
   unit: string;
   series: string[];
   /** This panel's values from two snapshots a second apart (null: no figure). */
