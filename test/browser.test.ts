@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { DEV_CREDENTIALS } from '@ticketing/service-kit';
 import { waitFor } from '@ticketing/devstack/testing';
@@ -39,12 +39,25 @@ async function occupant(userId: string): Promise<{ token: string; leave: () => P
   return { token: body.token, leave: async () => void (await api('DELETE', '/queue/tokens/me', { token: body.token })) };
 }
 
+/** What the pages' scripts reported as errors (a refused resource under the CSP, an exception). */
+const pageErrors: string[] = [];
+
 async function newPage(): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
   // A step that does not come fails the test within seconds, naming what it waited for.
   context.setDefaultTimeout(15_000);
-  return context.newPage();
+  const page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  // Error answers the page handles (a 409 for a taken seat) are logged by Chromium too; those are expected.
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) pageErrors.push(message.text());
+  });
+  return page;
 }
+
+afterEach(() => {
+  expect(pageErrors.splice(0)).toEqual([]);
+});
 
 /** The page's queue token (sessionStorage), as the page would send it. */
 const tokenOf = (page: Page) => page.evaluate(() => (globalThis as unknown as { sessionStorage: { getItem: (key: string) => string | null } }).sessionStorage.getItem('ticketing.queueToken'));

@@ -5,6 +5,7 @@ import { loadConfig } from './config';
 import { startFallbackSync } from './data-access/fallback-sync';
 import { FallbackTokenRepository } from './data-access/fallback-token.repository';
 import { keyedLimit } from './data-access/rate.limiter';
+import { metricsScraper } from './data-access/metrics.scraper';
 import { createJwtVerifier } from './data-access/jwt.verifier';
 import { PrismaClient } from './data-access/generated/prisma/client';
 import { RedisQueueStore } from './data-access/queue.store';
@@ -134,11 +135,6 @@ void runService('queue-gateway', loadConfig, async (runtime) => {
     },
     onRateLimited: (limit) => queueMetrics(metrics).rateLimitedTotal.inc({ limit }),
   });
-  // The dashboard reads the other services' metrics as Prometheus would; one that does not answer shows as missing.
-  const scrapeOne = (url: string) =>
-    fetch(`${url}/metrics`, { signal: AbortSignal.timeout(500) })
-      .then((answer) => (answer.ok ? answer.text() : undefined))
-      .catch(() => undefined);
   const ops = opsRoutes({
     operatorToken: config.OPS_TOKEN,
     counts: () => store.counts(Date.now()),
@@ -146,10 +142,7 @@ void runService('queue-gateway', loadConfig, async (runtime) => {
     breakerState: tokenLookup.state,
     connectedWaiters: () => waiting.room.size,
     metrics,
-    scrape: async () => {
-      const [payment, sink] = await Promise.all([scrapeOne(config.PAYMENT_URL), scrapeOne(config.SINK_URL)]);
-      return { payment, sink };
-    },
+    scrape: metricsScraper({ payment: config.PAYMENT_URL, sink: config.SINK_URL }),
   });
   const app = buildApp({
     logger,

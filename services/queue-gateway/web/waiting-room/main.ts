@@ -68,7 +68,7 @@ async function recover(error: unknown, retry?: () => Promise<void>): Promise<voi
 // ---- join ----
 
 function joinForm(): void {
-  const input = el('input', { id: 'user-name', name: 'user', autocomplete: 'username', required: true, pattern: '[A-Za-z0-9_-]{1,64}' });
+  const input = el('input', { id: 'user-name', name: 'user', autocomplete: 'username', required: true, pattern: '[A-Za-z0-9_\\-]{1,64}' });
   const form = el(
     'form',
     {},

@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { type Router } from 'express';
 
+const CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'";
+
 /**
  * The pages: the waiting room at `/` and the operator dashboard at `/ops`, built by `npm run build`
  * (esbuild, scripts/build-web.mjs) into `dir`. The page learns the identity mode from a meta tag: in
@@ -14,7 +16,8 @@ export function webRoutes(dir: string, authMode: 'dev' | 'jwt'): Router {
   const waitingRoom = page('index.html');
   const dashboard = page('ops.html');
   const html = (body: string) => (_req: express.Request, res: express.Response) => {
-    res.set('Cache-Control', 'no-cache').type('html').send(body);
+    // Scripts, styles and calls only from this origin: an injected script or a foreign one cannot run.
+    res.set({ 'Cache-Control': 'no-cache', 'Content-Security-Policy': CONTENT_SECURITY_POLICY }).type('html').send(body);
   };
   router.get('/', html(waitingRoom));
   router.get('/ops', html(dashboard));
