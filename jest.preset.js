@@ -1,5 +1,5 @@
 // Shared Jest settings for every workspace; each workspace's jest.config.js names itself and spreads this.
-const { basename } = require('node:path');
+const { basename, join } = require('node:path');
 
 module.exports = (dir) => ({
   displayName: basename(dir),
@@ -15,5 +15,10 @@ module.exports = (dir) => ({
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   setupFiles: [require.resolve('./jest.setup.js')],
   // Prisma's generated client imports its siblings as './x.js' while the sources are './x.ts'.
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+    // A service's testing entry is run from its sources, as its own tests run them: Prisma's generated
+    // client, once compiled, loads its engine with a dynamic import that Jest's loader refuses.
+    '^@ticketing/(booking|payment|queue-gateway|dataplatform-sink)/testing$': join(__dirname, 'services/$1/src/testing'),
+  },
 });

@@ -3,9 +3,12 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 
 /**
- * The rooms of every service (STYLE.md): domain code holds the rules and knows no infrastructure;
- * only data-access talks to Prisma, Redis or Postgres, while Kafka consumers and BullMQ workers (entry
- * points that receive messages and jobs) may also use their client; services never import each other.
+ * The rooms of every service (docs/ARCHITECTURE.md): domain code holds the rules and knows no
+ * infrastructure (not even through service-kit's barrel, which re-exports express, ioredis, kafkajs and
+ * Prisma: the domain takes `@ticketing/service-kit/errors`); only data-access talks to Prisma, Redis or
+ * Postgres, while Kafka consumers and BullMQ workers (entry points that receive messages and jobs) may
+ * also use their client; services never import each other. Tests declare what they borrow: another
+ * workspace's code only through its `testing` entry (`@ticketing/booking/testing`), never its folders.
  */
 const root = join(__dirname, '..');
 const services = readdirSync(join(root, 'services'));
@@ -40,6 +43,22 @@ const violations = (check: (file: string, specifier: string) => boolean) =>
     ),
   );
 
+/** Every test file of a service (`services/<name>/test`), or of the whole platform (`test/`). */
+const testFiles = () => [
+  ...services.flatMap((service) => sourceFiles(join(root, 'services', service, 'test')).map((file) => ({ owner: service, file }))),
+  ...sourceFiles(join(root, 'test')).map((file) => ({ owner: undefined, file })),
+];
+
+/** A relative import that lands in another service's folder (or, for platform tests, in a service's data-access or tests). */
+function borrowsByPath(owner: string | undefined, file: string, specifier: string): boolean {
+  if (!specifier.startsWith('.')) return false;
+  const target = relative(root, join(file, '..', specifier));
+  const [top, service, folder, sub] = target.split('/');
+  if (top !== 'services' || service === undefined) return false;
+  if (owner !== undefined) return service !== owner;
+  return folder === 'test' || (folder === 'src' && sub === 'data-access');
+}
+
 describe('service architecture', () => {
   it('when domain code imports, then never infrastructure, data-access or entry-points', () => {
     const found = violations((file, spec) => file.startsWith('domain/') && (INFRASTRUCTURE.test(spec) || /(data-access|entry-points)/.test(spec)));
@@ -49,6 +68,22 @@ describe('service architecture', () => {
 
   it('when code outside data-access imports, then never Prisma, ioredis or pg, and kafkajs/BullMQ only in their entry points', () => {
     const found = violations((file, spec) => !file.startsWith('data-access/') && DATA_ACCESS_ONLY.test(spec) && !allowedInEntryPoint(file, spec));
+
+    expect(found).toEqual([]);
+  });
+
+  it('when domain code imports service-kit, then only its errors entry, never the barrel', () => {
+    const found = violations((file, spec) => file.startsWith('domain/') && spec === '@ticketing/service-kit');
+
+    expect(found).toEqual([]);
+  });
+
+  it('when a test borrows from another workspace, then through its testing entry, never by reaching into its folders', () => {
+    const found = testFiles().flatMap(({ owner, file }) =>
+      imports(file)
+        .filter((specifier) => borrowsByPath(owner, file, specifier))
+        .map((specifier) => `${relative(root, file)} imports ${specifier}`),
+    );
 
     expect(found).toEqual([]);
   });
@@ -64,5 +99,13 @@ describe('service architecture', () => {
     expect(['@prisma/adapter-pg', 'bullmq', '@ticketing/service-kit'].map((s) => DATA_ACCESS_ONLY.test(s))).toEqual([true, true, false]);
     expect([allowedInEntryPoint('entry-points/jobs/x.ts', 'bullmq'), allowedInEntryPoint('entry-points/http/x.ts', 'bullmq'), allowedInEntryPoint('entry-points/kafka/x.ts', 'ioredis')]).toEqual([true, false, false]);
     expect(imports(join(__dirname, 'architecture.test.ts'))).toEqual(['node:fs', 'node:path', '@jest/globals']);
+    const paymentTest = join(root, 'services/payment/test/x.test.ts');
+    expect([
+      borrowsByPath('payment', paymentTest, '../../booking/test/support/booking-fixture'),
+      borrowsByPath('payment', paymentTest, './support/money'),
+      borrowsByPath('payment', paymentTest, '../src/domain/payment'),
+      borrowsByPath(undefined, join(root, 'test/support/x.ts'), '../../services/booking/src/data-access/catalogue.repository'),
+      borrowsByPath(undefined, join(root, 'test/x.test.ts'), '../services/booking/src/config'),
+    ]).toEqual([true, false, false, true, false]);
   });
 });

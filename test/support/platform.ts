@@ -7,9 +7,7 @@ import { tmpdir } from 'node:os';
 import { TopicPartitions } from '@ticketing/contracts';
 import { ensureTopics, readLivePid, startKafkaBroker, stopProcess } from '@ticketing/devstack';
 import { createPrismaClient, DEV_CREDENTIALS } from '@ticketing/service-kit';
-import { insertCatalogue } from '../../services/booking/src/data-access/catalogue.repository';
-import { PrismaClient as BookingClient } from '../../services/booking/src/data-access/generated/prisma/client';
-import { buildCatalogue } from '../../services/booking/src/domain/demo-catalogue';
+import { seedCatalogue } from '@ticketing/booking/testing';
 
 const services = join(__dirname, '../../services');
 
@@ -110,9 +108,7 @@ async function launchPlatform(options: PlatformOptions): Promise<Platform> {
     createTestSchema(join(services, 'queue-gateway'), 'e2e_gateway'),
     createTestSchema(join(services, 'dataplatform-sink'), 'e2e_sink'),
   ]);
-  const prisma = createPrismaClient(BookingClient, { databaseUrl: booking.databaseUrl, schema: booking.schema });
-  await insertCatalogue(prisma, buildCatalogue({ concerts: options.concerts ?? 2, schedulesPerConcert: 1, seatsPerSchedule: options.seatsPerSchedule }, new Date('2027-05-01T19:00:00Z')), options.seatsPerSchedule);
-  await prisma.$disconnect();
+  await seedCatalogue(booking, { concerts: options.concerts ?? 2, schedulesPerConcert: 1, seatsPerSchedule: options.seatsPerSchedule, startsAt: new Date('2027-05-01T19:00:00Z') });
 
   const kafkaDir = mkdtempSync(join(tmpdir(), 'e2e-kafka-'));
   const broker = { port: await freePort(), controllerPort: await freePort(), dataDir: kafkaDir, logFile: join(kafkaDir, 'broker.log'), pidFile: join(kafkaDir, 'broker.pid') };

@@ -1,8 +1,7 @@
 import express from 'express';
 import { apiDocuments } from '@ticketing/contracts';
 import { createServiceApp, internalApiRoutes, requireInternalCredential, type Logger, type ReadinessCheck, type Registry, type ServiceApp } from '@ticketing/service-kit';
-import type { BookingMetrics } from './data-access/booking.metrics';
-import type { PrismaCatalogueReader } from './data-access/catalogue.repository';
+import type { CatalogueReader } from './domain/catalogue';
 import type { ReservationService } from './domain/reservation.service';
 import { catalogueRoutes } from './entry-points/http/catalogue.routes';
 import { internalRoutes } from './entry-points/http/internal.routes';
@@ -14,9 +13,8 @@ export interface AppDependencies {
   readiness: ReadinessCheck[];
   /** Who may call: the gateway (INTERNAL_TOKEN) on the routes it forwards, payment (PAYMENT_INTERNAL_TOKEN) on /internal. */
   credentials: { gateway: string; payment: string };
-  catalogue: PrismaCatalogueReader;
+  catalogue: CatalogueReader;
   reservations: ReservationService;
-  bookingMetrics: BookingMetrics;
 }
 
 /**
@@ -25,7 +23,7 @@ export interface AppDependencies {
  * /internal, so the gateway cannot confirm or release a reservation.
  */
 export function buildApp(deps: AppDependencies): ServiceApp {
-  const fastRoutes = internalApiRoutes(deps.credentials.gateway, [...catalogueRoutes(deps.catalogue), ...reservationRoutes(deps.reservations, deps.bookingMetrics)]);
+  const fastRoutes = internalApiRoutes(deps.credentials.gateway, [...catalogueRoutes(deps.catalogue), ...reservationRoutes(deps.reservations)]);
   // Payment's read, confirm and release, and any other path: payment's credential first (401 without it).
   const routes = express.Router().use(requireInternalCredential(deps.credentials.payment), internalRoutes(deps.reservations));
   return createServiceApp({ ...deps, api: apiDocuments.booking(), fastRoutes, routes: [routes] });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ConcertListResponse, Reservation, ScheduleListResponse, SeatListResponse } from '@ticketing/contracts';
-import { startBooking, type BookingFixture } from './support/booking-fixture';
+import { startBooking, type BookingFixture } from '../src/testing';
 
 describe('catalogue and reservation reads', () => {
   let booking: BookingFixture;

@@ -6,7 +6,7 @@ import { waitFor } from '@ticketing/devstack/testing';
 import { createBookingMetrics } from '../src/data-access/booking.metrics';
 import { startHoldSweeper } from '../src/entry-points/jobs/hold-expiry.jobs';
 import { Registry } from 'prom-client';
-import { startBooking, type BookingFixture } from './support/booking-fixture';
+import { startBooking, type BookingFixture } from '../src/testing';
 
 describe('hold expiry and the payment hand-off', () => {
   let booking: BookingFixture;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startBooking, type BookingFixture } from './support/booking-fixture';
+import { startBooking, type BookingFixture } from '../src/testing';
 
 /** Security review, point 1: one user must not be able to hold a whole schedule. */
 describe('the per-user hold cap', () => {

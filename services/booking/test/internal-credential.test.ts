@@ -3,8 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ErrorBody } from '@ticketing/contracts';
 import { createLogger, createMetricsRegistry, listen, type RunningServer } from '@ticketing/service-kit';
 import { buildApp } from '../src/app';
-import type { BookingMetrics } from '../src/data-access/booking.metrics';
-import type { PrismaCatalogueReader } from '../src/data-access/catalogue.repository';
+import type { CatalogueReader } from '../src/domain/catalogue';
 import type { ReservationService } from '../src/domain/reservation.service';
 
 // Refused requests never reach the domain: these stand-ins fail the test if they ever are.
@@ -24,9 +23,8 @@ describe('booking behind the internal credential', () => {
       metrics: createMetricsRegistry('booking-test'),
       readiness: [],
       credentials: { gateway: INTERNAL_TOKEN, payment: PAYMENT_TOKEN },
-      catalogue: unreachable as PrismaCatalogueReader,
+      catalogue: unreachable as CatalogueReader,
       reservations: unreachable as ReservationService,
-      bookingMetrics: unreachable as BookingMetrics,
     });
     server = await listen(app, 0, '127.0.0.1');
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CreateReservationResponse } from '@ticketing/contracts';
-import { startBooking, type BookingFixture } from './support/booking-fixture';
+import { startBooking, type BookingFixture } from '../src/testing';
 
 describe('POST /reservations', () => {
   let booking: BookingFixture;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startBooking, type BookingFixture } from './support/booking-fixture';
+import { startBooking, type BookingFixture } from '../src/testing';
 
 /*
  * The seat list is served from a cache for a moment (CATALOGUE_CACHE_MS); a change this process makes

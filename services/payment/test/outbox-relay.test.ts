@@ -7,7 +7,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Topics } from '@ticketing/contracts';
 import { ensureTopics, readLivePid, startKafkaBroker, stopProcess, type KafkaBrokerOptions } from '@ticketing/devstack';
 import { freePort, waitFor } from '@ticketing/devstack/testing';
-import { PAYMENT_TOKEN as BOOKING_TOKEN, startBooking, type BookingFixture } from '../../booking/test/support/booking-fixture';
+import { PAYMENT_TOKEN as BOOKING_TOKEN, startBooking, type BookingFixture } from '@ticketing/booking/testing';
 import { holdSeat, seatDealer } from './support/booking-helpers';
 import { collectPaymentEvents } from './support/kafka-events';
 import { expectMoneyBalances, moneyOf } from './support/money';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { PAYMENT_TOKEN as BOOKING_TOKEN, startBooking, type BookingFixture } from '../../booking/test/support/booking-fixture';
+import { PAYMENT_TOKEN as BOOKING_TOKEN, startBooking, type BookingFixture } from '@ticketing/booking/testing';
 import { holdSeat, seatDealer, seatState, setHoldExpiry } from './support/booking-helpers';
 import { startBookingProxy, type BookingProxy } from './support/booking-proxy';
 import { expectMoneyBalances, moneyOf } from './support/money';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { waitFor } from '@ticketing/devstack/testing';
-import { PAYMENT_TOKEN as BOOKING_TOKEN, startBooking, type BookingFixture } from '../../booking/test/support/booking-fixture';
+import { PAYMENT_TOKEN as BOOKING_TOKEN, startBooking, type BookingFixture } from '@ticketing/booking/testing';
 import { recoverPendingPayments, startPaymentRecovery } from '../src/entry-points/jobs/payment-recovery.job';
 import { holdSeat, seatDealer, seatState, setHoldExpiry, type Hold } from './support/booking-helpers';
 import { startBookingProxy, type BookingProxy } from './support/booking-proxy';

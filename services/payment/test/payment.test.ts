@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ErrorBody, PaymentResponse, Topics } from '@ticketing/contracts';
 import { ensureTopics } from '@ticketing/devstack';
 import { waitFor } from '@ticketing/devstack/testing';
-import { PAYMENT_TOKEN as BOOKING_TOKEN, startBooking, type BookingFixture } from '../../booking/test/support/booking-fixture';
+import { PAYMENT_TOKEN as BOOKING_TOKEN, startBooking, type BookingFixture } from '@ticketing/booking/testing';
 import { holdSeat, seatDealer, seatState, setHoldExpiry } from './support/booking-helpers';
 import { collectPaymentEvents, type EventCollector } from './support/kafka-events';
 import { expectMoneyBalances, moneyOf } from './support/money';

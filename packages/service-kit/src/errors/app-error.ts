@@ -13,10 +13,14 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options: { httpStatus?: number; cause?: unknown; headers?: Record<string, string> } = {},
+    /**
+     * `retryAfterSeconds` is how domain code says when to try again; the answer carries it as
+     * `Retry-After` (the domain names no header). `headers` are for entry points.
+     */
+    options: { httpStatus?: number; cause?: unknown; headers?: Record<string, string>; retryAfterSeconds?: number } = {},
   ) {
     super(message, { cause: options.cause });
     this.httpStatus = options.httpStatus ?? ErrorHttpStatus[code];
-    this.headers = options.headers ?? {};
+    this.headers = { ...(options.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(options.retryAfterSeconds) }), ...options.headers };
   }
 }

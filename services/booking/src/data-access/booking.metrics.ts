@@ -21,6 +21,7 @@ export type BookingMetrics = ReturnType<typeof createBookingMetrics>;
 /** What the reservation rules report, turned into metrics and log lines. */
 export function reservationEvents(metrics: BookingMetrics, logger: Logger): ReservationEvents {
   return {
+    holdTimed: (seconds) => metrics.holdSeconds.observe(seconds),
     held: () => metrics.holds.inc({ outcome: 'held' }),
     conflict: () => metrics.holds.inc({ outcome: 'conflict' }),
     expiryNotScheduled: (reservationId, error) => logger.warn({ err: error, reservationId }, 'hold expiry job not scheduled; the sweeper will release it'),

@@ -3,6 +3,7 @@ import { sqlPoolOf, type SqlPool } from '@ticketing/service-kit';
 import type { PrismaClient } from './generated/prisma/client';
 import { CatalogueCache } from './catalogue.cache';
 import { seatPrice, type buildCatalogue } from '../domain/demo-catalogue';
+import type { CatalogueReader } from '../domain/catalogue';
 
 const SCHEDULES_PER_BATCH = 50;
 
@@ -33,7 +34,7 @@ export async function insertCatalogue(
 }
 
 /** Read side of the catalogue. Each list is one query (counts by GROUP BY, never one query per row). */
-export class PrismaCatalogueReader {
+export class PrismaCatalogueReader implements CatalogueReader {
   private readonly sql: SqlPool;
 
   /** `cache`: where serialised answers are kept for a moment (see CatalogueCache). */

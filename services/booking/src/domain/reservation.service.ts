@@ -1,8 +1,10 @@
-import { AppError } from '@ticketing/service-kit';
+import { AppError } from '@ticketing/service-kit/errors';
 import type { HoldExpiryScheduler, ReservationRecord, ReservationStore } from './reservation';
 
 /** Reports what happened, for metrics and logs, without the rules knowing about either. */
 export interface ReservationEvents {
+  /** How long the hold statement took (seconds), lock wait included, whatever its outcome. */
+  holdTimed(seconds: number): void;
   held(): void;
   conflict(): void;
   expiryNotScheduled(reservationId: string, error: unknown): void;
@@ -22,7 +24,8 @@ export class ReservationService {
    * holds at most `holdLimit` unpaid seats of one schedule, so a few accounts cannot block a sale.
    */
   async hold(userId: string, scheduleId: string, seatNo: number): Promise<ReservationRecord> {
-    const outcome = await this.store.hold({ userId, scheduleId, seatNo, ...this.rules });
+    const started = performance.now();
+    const outcome = await this.store.hold({ userId, scheduleId, seatNo, ...this.rules }).finally(() => this.events.holdTimed((performance.now() - started) / 1_000));
     if (outcome.kind === 'seat-not-found') throw new AppError('BOOKING.SEAT_NOT_FOUND', `No seat ${seatNo} in schedule ${scheduleId}`);
     if (outcome.kind === 'hold-limit') {
       this.events.conflict();

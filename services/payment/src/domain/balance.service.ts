@@ -1,4 +1,4 @@
-import { AppError } from '@ticketing/service-kit';
+import { AppError } from '@ticketing/service-kit/errors';
 import { MAX_BALANCE, type BalanceStore } from './balance';
 import type { KeyedSerializer } from './keyed-serializer';
 import { STALE, withOptimisticRetry, type RetryPolicy } from './optimistic-retry';

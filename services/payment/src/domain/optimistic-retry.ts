@@ -1,4 +1,4 @@
-import { AppError } from '@ticketing/service-kit';
+import { AppError } from '@ticketing/service-kit/errors';
 import { jitteredBackoff, pause } from './backoff';
 
 /** What one optimistic attempt answers when the row moved under it (its version is no longer the one read). */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isErrorCode, PaymentResponse } from '@ticketing/contracts';
-import { AppError, currentCorrelationId } from '@ticketing/service-kit';
+import { AppError, currentCorrelationId } from '@ticketing/service-kit/errors';
 import { pause } from './backoff';
 import type { BalanceStore } from './balance';
 import type { KeyedSerializer } from './keyed-serializer';
@@ -126,11 +126,12 @@ function answerOf(settlement: Settlement): PaymentResponse {
 function storedFailure(response: StoredResponse): AppError {
   const { code, message } = (response.body ?? {}) as { code?: unknown; message?: unknown };
   if (!isErrorCode(code) || typeof message !== 'string') return new AppError('COMMON.INTERNAL', 'Stored payment answer is unreadable');
-  return new AppError(code, message, { httpStatus: response.status });
+  // The stored status is the code's own (ErrorHttpStatus), so the code alone restores the answer.
+  return new AppError(code, message);
 }
 
 const alreadyPaid = () => new AppError('PAYMENT.ALREADY_PAID', 'This reservation is already paid');
 const unavailable = () =>
   new AppError('COMMON.UNAVAILABLE', 'Booking did not answer; the payment will be finished or refunded shortly. Retry with the same Idempotency-Key to get its outcome', {
-    headers: { 'Retry-After': '2' },
+    retryAfterSeconds: 2,
   });

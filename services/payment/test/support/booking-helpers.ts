@@ -1,5 +1,5 @@
 import { expect } from '@jest/globals';
-import type { BookingFixture } from '../../../booking/test/support/booking-fixture';
+import type { BookingFixture } from '@ticketing/booking/testing';
 
 export interface Hold {
   reservationId: string;
@@ -27,7 +27,7 @@ export async function holdSeat(booking: BookingFixture, userId: string, seat: { 
 }
 
 /** The reservation's and its seat's states as booking stores them. */
-export async function seatState(booking: BookingFixture, reservationId: string) {
+export async function seatState(booking: BookingFixture, reservationId: string): Promise<{ reservation: string; paymentId: string | null; seat: string }> {
   const reservation = await booking.prisma.reservation.findUniqueOrThrow({ where: { id: reservationId } });
   const seat = await booking.prisma.seat.findUniqueOrThrow({ where: { scheduleId_seatNo: { scheduleId: reservation.scheduleId, seatNo: reservation.seatNo } } });
   return { reservation: reservation.status, paymentId: reservation.paymentId, seat: seat.status };

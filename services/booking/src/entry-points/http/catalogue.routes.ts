@@ -1,9 +1,9 @@
 import { ConcertIdParams, ScheduleIdParams, SeatListQuery } from '@ticketing/contracts';
 import { AppError, parseInput, type InternalApiRoute } from '@ticketing/service-kit';
-import type { PrismaCatalogueReader } from '../../data-access/catalogue.repository';
+import type { CatalogueReader } from '../../domain/catalogue';
 
 /** `GET /concerts`, `GET /concerts/:concertId/schedules`, `GET /schedules/:scheduleId/seats`: JSON straight from the reader. */
-export function catalogueRoutes(catalogue: PrismaCatalogueReader): InternalApiRoute[] {
+export function catalogueRoutes(catalogue: CatalogueReader): InternalApiRoute[] {
   const concerts = async () => ({ status: 200, json: await catalogue.concertsJson() });
   const schedules: InternalApiRoute['handle'] = async (req) => {
     const { concertId } = parseInput(ConcertIdParams, req.params, 'VALIDATION.INVALID_PARAMS');

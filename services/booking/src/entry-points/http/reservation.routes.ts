@@ -1,6 +1,5 @@
 import { CreateReservationRequest, ReservationIdParams, type Reservation } from '@ticketing/contracts';
 import { callerUserId, parseInput, type InternalApiRoute } from '@ticketing/service-kit';
-import type { BookingMetrics } from '../../data-access/booking.metrics';
 import type { ReservationRecord } from '../../domain/reservation';
 import type { ReservationService } from '../../domain/reservation.service';
 
@@ -14,16 +13,11 @@ export const toReservationBody = (r: ReservationRecord): Reservation => ({
 });
 
 /** `POST /reservations` (hold a seat) and `GET /reservations/:reservationId` (the owner's view). */
-export function reservationRoutes(reservations: ReservationService, metrics: BookingMetrics): InternalApiRoute[] {
+export function reservationRoutes(reservations: ReservationService): InternalApiRoute[] {
   const hold: InternalApiRoute['handle'] = async (req, caller) => {
     const userId = callerUserId(caller);
     const { scheduleId, seatNo } = parseInput(CreateReservationRequest, req.body);
-    const endTimer = metrics.holdSeconds.startTimer();
-    try {
-      return { status: 201, body: toReservationBody(await reservations.hold(userId, scheduleId, seatNo)) };
-    } finally {
-      endTimer();
-    }
+    return { status: 201, body: toReservationBody(await reservations.hold(userId, scheduleId, seatNo)) };
   };
   const read: InternalApiRoute['handle'] = async (req, caller) => {
     const userId = callerUserId(caller);

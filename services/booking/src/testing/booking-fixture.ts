@@ -3,16 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { createTestSchema, type TestSchema } from '@ticketing/devstack/testing';
 import { closeRedis, createLogger, createMetricsRegistry, createPrismaClient, createRedisClient, createWorkerRedisClient, listen, type RunningServer } from '@ticketing/service-kit';
-import { buildApp } from '../../src/app';
-import { createBookingMetrics, reservationEvents } from '../../src/data-access/booking.metrics';
-import { insertCatalogue, PrismaCatalogueReader } from '../../src/data-access/catalogue.repository';
-import { PrismaClient } from '../../src/data-access/generated/prisma/client';
-import { BullHoldExpiryScheduler } from '../../src/data-access/hold-expiry.queue';
-import { PrismaReservationStore } from '../../src/data-access/reservation.repository';
-import { CatalogueCache } from '../../src/data-access/catalogue.cache';
-import { buildCatalogue } from '../../src/domain/demo-catalogue';
-import { ReservationService } from '../../src/domain/reservation.service';
-import { startHoldExpiryWorker } from '../../src/entry-points/jobs/hold-expiry.jobs';
+import { buildApp } from '../app';
+import { insertCatalogue } from '../data-access/catalogue.repository';
+import { PrismaClient } from '../data-access/generated/prisma/client';
+import type { PrismaReservationStore } from '../data-access/reservation.repository';
+import { buildCatalogue } from '../domain/demo-catalogue';
+import { wireBooking } from '../wiring';
 
 /** The gateway's credential (the public routes) and payment's (the /internal routes). */
 export const INTERNAL_TOKEN = 'booking-test-internal-token-0123456789';
@@ -42,17 +38,19 @@ export async function startBooking(options: { holdSeconds?: number; holdLimit?: 
 
   const logger = createLogger({ service: 'booking-test', level: 'silent' });
   const metrics = createMetricsRegistry('booking');
-  const bookingMetrics = createBookingMetrics(metrics);
-  // As main.ts wires it; off (0 ms) unless a test is about it, so every read sees the database.
-  const cache = new CatalogueCache(options.catalogueCacheMs ?? 0);
-  const store = new PrismaReservationStore(prisma, cache);
   const prefix = `test-booking-${randomUUID()}`;
   const redis = createRedisClient(REDIS_URL, logger);
   if (redis.status !== 'ready') await once(redis, 'ready');
-  const scheduler = new BullHoldExpiryScheduler(redis, prefix);
   const workerRedis = createWorkerRedisClient(REDIS_URL, logger);
-  const worker = options.worker === false ? undefined : startHoldExpiryWorker(workerRedis, prefix, store, bookingMetrics);
-  const reservations = new ReservationService(store, scheduler, reservationEvents(bookingMetrics, logger), {
+  // As main.ts wires it; the catalogue cache off (0 ms) unless a test is about it, so every read sees the database.
+  const wiring = wireBooking({
+    prisma,
+    redis,
+    workerRedis: options.worker === false ? undefined : workerRedis,
+    registry: metrics,
+    logger,
+    jobsPrefix: prefix,
+    catalogueCacheMs: options.catalogueCacheMs ?? 0,
     holdSeconds: options.holdSeconds ?? 300,
     holdLimit: options.holdLimit ?? 4,
   });
@@ -61,16 +59,15 @@ export async function startBooking(options: { holdSeconds?: number; holdLimit?: 
     metrics,
     readiness: [],
     credentials: { gateway: INTERNAL_TOKEN, payment: PAYMENT_TOKEN },
-    catalogue: new PrismaCatalogueReader(prisma, cache),
-    reservations,
-    bookingMetrics,
+    catalogue: wiring.catalogue,
+    reservations: wiring.reservations,
   });
   const server: RunningServer = await listen(app, 0, '127.0.0.1');
 
   return {
     url: server.url,
     prisma,
-    store,
+    store: wiring.store,
     scheduleIds: catalogue.schedules.map((s) => s.id),
     concertIds: catalogue.concerts.map((c) => c.id),
     call: async (method, path, { userId, body, credential = path.startsWith('/internal/') ? PAYMENT_TOKEN : INTERNAL_TOKEN } = {}) => {
@@ -83,11 +80,23 @@ export async function startBooking(options: { holdSeconds?: number; holdLimit?: 
     },
     close: async () => {
       await server.close();
-      await worker?.close();
-      await scheduler.close();
+      await wiring.close();
       await Promise.all([redis, workerRedis].map(closeRedis));
       await prisma.$disconnect();
       await schema.drop();
     },
   };
+}
+
+/**
+ * Loads a demo catalogue (`concerts` × `schedulesPerConcert` × `seatsPerSchedule`) into a booking schema,
+ * as a whole-platform test needs it before booking starts.
+ */
+export async function seedCatalogue(target: { databaseUrl: string; schema: string }, options: { concerts: number; schedulesPerConcert: number; seatsPerSchedule: number; startsAt: Date }): Promise<void> {
+  const prisma = createPrismaClient(PrismaClient, { databaseUrl: target.databaseUrl, schema: target.schema });
+  try {
+    await insertCatalogue(prisma, buildCatalogue(options, options.startsAt), options.seatsPerSchedule);
+  } finally {
+    await prisma.$disconnect();
+  }
 }
