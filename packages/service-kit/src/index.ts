@@ -20,3 +20,4 @@ export * from './data-access/redis';
 export * from './data-access/kafka';
 export * from './data-access/upstream';
 export * from './lifecycle/resources';
+export * from './lifecycle/timing';

@@ -1,3 +1,4 @@
+import { withTimeout } from '../lifecycle/timing';
 import type { Request, Router } from 'express';
 import express from 'express';
 
@@ -16,19 +17,11 @@ export interface CheckResult {
 
 async function runOne(check: ReadinessCheck, timeoutMs: number): Promise<CheckResult> {
   const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      check.check(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
+    await withTimeout(Promise.resolve(check.check()), timeoutMs, `no answer within ${timeoutMs} ms`);
     return { ok: true, latencyMs: Math.round(performance.now() - started) };
   } catch (error) {
     return { ok: false, latencyMs: Math.round(performance.now() - started), error: error instanceof Error ? error.message : String(error) };
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -1,3 +1,4 @@
+import { withTimeout } from './timing';
 import type { Logger } from 'pino';
 
 interface Handler {
@@ -59,11 +60,5 @@ export class ShutdownManager {
 
 /** `work`, or a rejection once `timeoutMs` passed (the work itself goes on in the background). */
 function bounded(work: Promise<unknown>, timeoutMs: number | undefined): Promise<unknown> {
-  if (timeoutMs === undefined) return work;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`did not finish within ${timeoutMs} ms`)), timeoutMs);
-    timer.unref();
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+  return timeoutMs === undefined ? work : withTimeout(work, timeoutMs);
 }

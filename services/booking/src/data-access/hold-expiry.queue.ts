@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { HoldExpiryScheduler } from '../domain/reservation';
+import { withTimeout } from '@ticketing/service-kit';
 
 /** The BullMQ queue of hold expiries (its worker is entry-points/jobs/hold-expiry.jobs.ts). */
 export const HOLD_EXPIRY_QUEUE = 'hold-expiry';
@@ -21,20 +22,12 @@ export class BullHoldExpiryScheduler implements HoldExpiryScheduler {
 
   async schedule(reservationId: string, expiresAt: Date): Promise<void> {
     if (this.connection.status !== 'ready') throw new Error(`Redis is ${this.connection.status}; the sweeper will release this hold`);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`scheduling the expiry took over ${SCHEDULE_TIMEOUT_MS} ms`)), SCHEDULE_TIMEOUT_MS);
-    });
     const add = this.queue.add(
       'expire',
       { reservationId },
       { jobId: reservationId, delay: Math.max(0, expiresAt.getTime() - Date.now()), removeOnComplete: true, removeOnFail: 1_000, attempts: 5, backoff: { type: 'exponential', delay: 1_000 } },
     );
-    try {
-      await Promise.race([add, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await withTimeout(add, SCHEDULE_TIMEOUT_MS, `scheduling the expiry took over ${SCHEDULE_TIMEOUT_MS} ms`);
   }
 
   close(): Promise<void> {

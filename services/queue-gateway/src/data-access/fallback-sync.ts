@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
-import type { Logger } from '@ticketing/service-kit';
+import { repeatEvery, type Logger } from '@ticketing/service-kit';
 import { parseTokenChange, type TokenChange } from '../domain/token-change';
 import { ChangeStreamReader } from './change-stream';
 import type { StreamEntry } from './stream-reply';
@@ -77,7 +77,6 @@ export function startFallbackSync(options: FallbackSyncOptions): FallbackSync {
   let failing: 'redis' | 'postgres' | undefined;
   let step: 'redis' | 'postgres' = 'redis';
   let closed = false;
-  let timer: NodeJS.Timeout | undefined;
   // Passes run one after another through this chain: the timer and flush() never read the same
   // pending entries twice at once.
   let chain: Promise<unknown> = Promise.resolve();
@@ -165,18 +164,9 @@ export function startFallbackSync(options: FallbackSyncOptions): FallbackSync {
     return pass;
   };
 
-  const tick = () => {
-    if (closed) return;
-    void runPass()
-      .catch(() => undefined)
-      .finally(() => {
-        if (closed) return;
-        timer = setTimeout(tick, intervalMs);
-        // The HTTP server keeps the process alive; this timer alone must not.
-        timer.unref();
-      });
-  };
-  tick();
+  const stop = repeatEvery(intervalMs, async () => {
+    await runPass().catch(() => undefined);
+  });
 
   return {
     flush: async () => {
@@ -189,7 +179,7 @@ export function startFallbackSync(options: FallbackSyncOptions): FallbackSync {
     },
     close: async () => {
       closed = true;
-      clearTimeout(timer);
+      await stop();
       await chain;
     },
   };

@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import CircuitBreaker from 'opossum';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { Logger } from '@ticketing/service-kit';
+import { withTimeout, type Logger } from '@ticketing/service-kit';
 import { viewFromFallback, type FallbackTokenRecord } from '../domain/fallback-token';
 import type { LookupOptions, TokenLookup, TokenView } from '../domain/queue-token';
 
@@ -64,14 +64,6 @@ const MISS_TTL_MS = 2_000;
 const MISSES_KEPT = 100_000;
 /** Redis re-asks from the fallback in flight at once (see the fallback below). */
 const RETRIES_AT_ONCE = 16;
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 /** Why an answer came from Postgres, from opossum's error codes (a label of the fallback counter). */
 function fallbackReason(error: unknown): 'open' | 'timeout' | 'error' {
@@ -155,7 +147,7 @@ export function createTokenLookup(deps: TokenLookupDependencies): BreakerTokenLo
     // At most RETRIES_AT_ONCE such asks are in flight, so a flood of unknown tokens cannot pile onto it.
     if ((!record || (record.status === 'WAITING' && !options.touch)) && retrying < RETRIES_AT_ONCE) {
       retrying += 1;
-      const live = await withTimeout(deps.store.lookup(token, now, options), deps.breaker.timeoutMs)
+      const live = await withTimeout(deps.store.lookup(token, now, options), deps.breaker.timeoutMs, `no answer within ${deps.breaker.timeoutMs} ms`)
         .catch(() => 'unavailable' as const)
         .finally(() => (retrying -= 1));
       if (live !== 'unavailable') {

@@ -1,5 +1,5 @@
 import { Worker, type ConnectionOptions, type Job } from 'bullmq';
-import type { Logger } from '@ticketing/service-kit';
+import { repeatEvery, type Logger } from '@ticketing/service-kit';
 import { HOLD_EXPIRY_QUEUE } from '../../data-access/hold-expiry.queue';
 import type { ReservationStore } from '../../domain/reservation';
 import type { BookingMetrics } from '../../data-access/booking.metrics';
@@ -24,12 +24,11 @@ export function startHoldExpiryWorker(connection: ConnectionOptions, prefix: str
 const SWEEP_BATCH = 500;
 
 /**
- * The safety net behind the per-hold delayed jobs: every `intervalMs`, release whatever holds are past
- * expiry (after a restart, a lost job, or Redis trouble). Returns a stop function.
+ * The safety net behind the per-hold delayed jobs: at start and then every `intervalMs`, release whatever
+ * holds are past expiry (after a restart, a lost job, or Redis trouble). Returns a stop function.
  */
 export function startHoldSweeper(store: ReservationStore, intervalMs: number, logger: Logger, metrics: BookingMetrics): () => Promise<void> {
-  let running: Promise<void> | undefined;
-  const sweep = async () => {
+  return repeatEvery(intervalMs, async () => {
     try {
       let expired: number;
       do {
@@ -42,14 +41,5 @@ export function startHoldSweeper(store: ReservationStore, intervalMs: number, lo
     } catch (error) {
       logger.warn({ err: error }, 'hold sweep failed; retrying next interval');
     }
-  };
-  const timer = setInterval(() => {
-    running ??= sweep().finally(() => {
-      running = undefined;
-    });
-  }, intervalMs);
-  return async () => {
-    clearInterval(timer);
-    await running;
-  };
+  });
 }

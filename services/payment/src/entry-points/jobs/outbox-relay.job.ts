@@ -1,9 +1,8 @@
-import type { Logger } from '@ticketing/service-kit';
+import { repeatEvery, type Logger } from '@ticketing/service-kit';
 import { jitteredBackoff } from '../../domain/backoff';
 import type { PrismaOutboxStore } from '../../data-access/outbox.repository';
 import type { KafkaOutboxPublisher } from '../../data-access/payment-completed.publisher';
 import type { PaymentMetrics } from '../../data-access/payment.metrics';
-import { repeat } from './repeat';
 
 export interface OutboxRelayOptions {
   outbox: PrismaOutboxStore;
@@ -25,7 +24,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): () => Promise<voi
   const { outbox, publisher, metrics, pollIntervalMs, batchSize, maxBackoffMs } = options;
   const logger = options.logger.child({ component: 'outbox-relay' });
   let failures = 0;
-  return repeat(async () => {
+  return repeatEvery(pollIntervalMs, async () => {
     try {
       const published = await outbox.relayBatch(batchSize, (rows) => publisher.publish(rows));
       if (failures > 0) logger.info({ failures }, 'outbox relay publishing again');

@@ -1,8 +1,7 @@
-import { runWithCorrelationId, type Logger } from '@ticketing/service-kit';
+import { repeatEvery, runWithCorrelationId, type Logger } from '@ticketing/service-kit';
 import type { PaymentStore } from '../../domain/payment';
 import type { PaymentEvents } from '../../domain/payment-events';
 import type { PaymentSettlement } from '../../domain/payment-settlement';
-import { repeat } from './repeat';
 
 export interface PaymentRecoveryOptions {
   payments: PaymentStore;
@@ -39,7 +38,7 @@ export async function recoverPendingPayments(options: PaymentRecoveryOptions): P
 /** Runs `recoverPendingPayments` every `intervalMs` (sooner while full batches come back). Returns a stop function. */
 export function startPaymentRecovery(options: PaymentRecoveryOptions & { intervalMs: number }): () => Promise<void> {
   const logger = options.logger.child({ component: 'payment-recovery' });
-  return repeat(async () => {
+  return repeatEvery(options.intervalMs, async () => {
     try {
       const pass = await recoverPendingPayments({ ...options, logger });
       return pass.claimed === options.batchSize && !pass.bookingUnavailable ? 0 : options.intervalMs;
