@@ -4,12 +4,11 @@ import { SinkStatsResponse, Topics } from '@ticketing/contracts';
 import { createTestSchema, type TestSchema } from '@ticketing/devstack/testing';
 import { createMetricsRegistry, createPrismaClient, listen, type Registry, type RunningServer } from '@ticketing/service-kit';
 import { buildApp } from '../../src/app';
-import { KafkaDeadLetterQueue } from '../../src/data-access/dead-letter.producer';
 import { PrismaClient } from '../../src/data-access/generated/prisma/client';
-import { createSinkMetrics, sinkEvents, type SinkMetrics } from '../../src/data-access/sink.metrics';
-import { PrismaStoredEventRepository } from '../../src/data-access/stored-event.repository';
-import { EventSinkService } from '../../src/domain/event-sink.service';
-import { startPaymentCompletedConsumer, type PaymentCompletedConsumer } from '../../src/entry-points/kafka/payment-completed.consumer';
+import type { SinkMetrics } from '../../src/data-access/sink.metrics';
+import type { EventSinkService } from '../../src/domain/event-sink.service';
+import type { PaymentCompletedConsumer } from '../../src/entry-points/kafka/payment-completed.consumer';
+import { wireSink } from '../../src/wiring';
 import { newGroupAtEnd, silentLogger, testKafka } from './kafka-helpers';
 
 export interface SinkFixture {
@@ -47,11 +46,9 @@ export async function startSink(options: { label: string; databaseUrl?: string; 
 
   const logger = silentLogger();
   const metrics = createMetricsRegistry('dataplatform-sink');
-  const sinkMetrics = createSinkMetrics(metrics);
-  const repository = new PrismaStoredEventRepository(prisma);
-  const deadLetters = new KafkaDeadLetterQueue(kafka, groupId);
-  const sink = new EventSinkService(repository, deadLetters, sinkEvents(sinkMetrics, logger));
-  const server: RunningServer = await listen(buildApp({ logger, metrics, readiness: [], stats: repository }), 0, '127.0.0.1');
+  const wiring = wireSink({ prisma, kafka, groupId, registry: metrics, logger, storeBatchSize: 500, retry: options.retry ?? { initialDelayMs: 100, maxDelayMs: 2_000 } });
+  const { sink, sinkMetrics, deadLetters } = wiring;
+  const server: RunningServer = await listen(buildApp({ logger, metrics, readiness: [], stats: wiring.repository }), 0, '127.0.0.1');
   const consumers: PaymentCompletedConsumer[] = [];
 
   return {
@@ -64,14 +61,7 @@ export async function startSink(options: { label: string; databaseUrl?: string; 
     metrics,
     sinkMetrics,
     startConsumer: () => {
-      const consumer = startPaymentCompletedConsumer({
-        kafka,
-        groupId,
-        sink,
-        metrics: sinkMetrics,
-        logger,
-        retry: options.retry ?? { initialDelayMs: 100, maxDelayMs: 2_000 },
-      });
+      const consumer = wiring.startConsumer();
       consumers.push(consumer);
       return consumer;
     },
