@@ -6,7 +6,7 @@ export interface AppDependencies {
   logger: Logger;
   metrics: Registry;
   readiness: ReadinessCheck[];
-  /** The hot routes, served ahead of the middleware chain: the queue's own and the forwarded ones (see main.ts). */
+  /** The hot routes, served ahead of the middleware chain: the queue's own and the forwarded ones (see wiring.ts). */
   fastRoutes: ApiRoute[];
   /** The event stream. */
   routes: Router[];

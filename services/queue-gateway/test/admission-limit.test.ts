@@ -3,14 +3,13 @@ import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTcpProxy, type TcpProxy } from '@ticketing/devstack';
-import { createMetricsRegistry, createServiceApp, listen, type RunningServer, createUpstream, type Upstream } from '@ticketing/service-kit';
+import { createMetricsRegistry, listen, type RunningServer, createUpstream, type Upstream } from '@ticketing/service-kit';
 import { RedisQueueStore } from '../src/data-access/queue.store';
 import { WaitingRoom } from '../src/domain/waiting-room';
-import { forwardRoutes } from '../src/entry-points/http/forward.routes';
-import { queueRoutes } from '../src/entry-points/http/queue.routes';
+import { wireHttp } from '../src/wiring';
 import { startAdmission, type Admission } from '../src/entry-points/jobs/admission.job';
 import { INTERNAL_TOKEN, verifyFromRedis } from './support/gateway-fixture';
-import { REDIS_URL, call, defaultConfig, deleteKeysUnder, filePrefix, openRedis, silentLogger } from './support/queue-test-kit';
+import { REDIS_URL, call, defaultConfig, deleteKeysUnder, filePrefix, openRedis, silentLogger, TEST_APP } from './support/queue-test-kit';
 
 /*
  * The adaptive admission limit against a real backend path: admitted users call a stand-in upstream
@@ -49,15 +48,18 @@ beforeAll(async () => {
   admission = startAdmission({ redisUrl: REDIS_URL, store, config, logger: silentLogger() });
   const metrics = createMetricsRegistry('queue-gateway-test');
   const lookup = (token: string, now: number) => store.lookup(token, now, { touch: true });
-  const queue = queueRoutes({ store, lookup, config, breakerState: () => 'CLOSED', metrics, room: new WaitingRoom(), admissionLimit: admission.limit, onSlotFreed: admission.admitNow });
-  const forwards = forwardRoutes({
-    verify: verifyFromRedis(store),
-    upstreams: { booking: upstream, payment: upstream },
-    internalToken: INTERNAL_TOKEN,
-    logger: silentLogger(),
-    observe: (latencyMs, failed) => admission.limit.observe(latencyMs, failed),
+  const { app } = wireHttp({
+    ...TEST_APP,
+    metrics,
+    queue: { store, lookup, config, breakerState: () => 'CLOSED', metrics, room: new WaitingRoom(), admissionLimit: admission.limit, onSlotFreed: admission.admitNow },
+    forward: {
+      verify: verifyFromRedis(store),
+      upstreams: { booking: upstream, payment: upstream },
+      internalToken: INTERNAL_TOKEN,
+      logger: silentLogger(),
+      observe: (latencyMs, failed) => admission.limit.observe(latencyMs, failed),
+    },
   });
-  const app = createServiceApp({ logger: silentLogger(), metrics, readiness: [], fastRoutes: [...queue, ...forwards], routes: [] });
   gateway = await listen(app, 0, '127.0.0.1');
 });
 

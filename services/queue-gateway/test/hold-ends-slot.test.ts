@@ -2,12 +2,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createMetricsRegistry, createServiceApp, listen, type RunningServer, createUpstream, type Upstream } from '@ticketing/service-kit';
+import { createMetricsRegistry, listen, type RunningServer, createUpstream, type Upstream } from '@ticketing/service-kit';
 import { RedisQueueStore } from '../src/data-access/queue.store';
-import { forwardRoutes } from '../src/entry-points/http/forward.routes';
+import { wireHttp } from '../src/wiring';
 import { startAdmission, type Admission } from '../src/entry-points/jobs/admission.job';
 import { INTERNAL_TOKEN, verifyFromRedis } from './support/gateway-fixture';
-import { REDIS_URL, defaultConfig, deleteKeysUnder, filePrefix, openRedis, silentLogger } from './support/queue-test-kit';
+import { REDIS_URL, defaultConfig, deleteKeysUnder, filePrefix, openRedis, silentLogger, TEST_APP } from './support/queue-test-kit';
 
 /*
  * A hold that lapses unpaid gives the slot back: when the gateway relays a hold, the token's slot is made
@@ -36,15 +36,19 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => booking.listen(0, '127.0.0.1', resolve));
   upstream = createUpstream({ name: 'booking', url: `http://127.0.0.1:${(booking.address() as AddressInfo).port}` });
-  const forwards = forwardRoutes({
-    verify: verifyFromRedis(store),
-    upstreams: { booking: upstream, payment: upstream },
-    internalToken: INTERNAL_TOKEN,
-    logger: silentLogger(),
-    // As main.ts wires it, without the grace.
-    onHeld: (token, holdEndsAt) => void store.endWithHold(token, holdEndsAt, 300_000, Date.now()).then((ends) => ends && admission.admitAt(ends)),
+  const { app } = wireHttp({
+    ...TEST_APP,
+    metrics: createMetricsRegistry('hold-test'),
+    forward: {
+      verify: verifyFromRedis(store),
+      upstreams: { booking: upstream, payment: upstream },
+      internalToken: INTERNAL_TOKEN,
+      logger: silentLogger(),
+      // As the wiring does it, without the grace.
+      onHeld: (token, holdEndsAt) => void store.endWithHold(token, holdEndsAt, 300_000, Date.now()).then((ends) => ends && admission.admitAt(ends)),
+    },
   });
-  gateway = await listen(createServiceApp({ logger: silentLogger(), metrics: createMetricsRegistry('hold-test'), readiness: [], fastRoutes: forwards, routes: [] }), 0, '127.0.0.1');
+  gateway = await listen(app, 0, '127.0.0.1');
 });
 
 afterAll(async () => {

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { ErrorBody, IssueTokenResponse, QueueStatsResponse, TokenStatusResponse } from '@ticketing/contracts';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { call, changes, defaultConfig, deleteKeysUnder, filePrefix, keysUnder, openRedis, startQueueApp, type QueueApp } from './support/queue-test-kit';
+import { call, changes, defaultConfig, deleteKeysUnder, filePrefix, keysUnder, openRedis, startQueueApp, type QueueApp, TEST_APP } from './support/queue-test-kit';
 
 const prefixes = filePrefix();
 let redis: Redis;
@@ -193,7 +193,7 @@ describe('GET /queue/stats', () => {
       connectedWaiters: 0,
       admissionLimit: { mode: 'fixed', limit: 3, min: 3, max: 3, targetP95Ms: 300 },
     });
-    const metrics = await (await fetch(`${queue.server.url}/metrics`)).text();
+    const metrics = await (await fetch(`${queue.server.url}/metrics`, { headers: { authorization: `Bearer ${TEST_APP.operatorToken}` } })).text();
     expect(metrics).toMatch(/queue_waiting\{[^}]*\} 2/);
     expect(metrics).toMatch(/queue_active\{[^}]*\} 3/);
   });

@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
-import { deleteKeysUnder, silentLogger } from './queue-test-kit';
-import { createMetricsRegistry, DEV_CREDENTIALS, listen, type Registry, type RunningServer, createUpstream, type Upstream, type UpstreamTimeouts } from '@ticketing/service-kit';
+import { deleteKeysUnder, silentLogger, TEST_APP } from './queue-test-kit';
+import { createMetricsRegistry, listen, type Registry, type RunningServer, createUpstream, type Upstream, type UpstreamTimeouts } from '@ticketing/service-kit';
 import { createTokenLookup, type BreakerSettings, type BreakerTokenLookup } from '../../src/data-access/token-lookup';
 import type { FallbackTokenRepository } from '../../src/data-access/fallback-token.repository';
 import { RedisQueueStore } from '../../src/data-access/queue.store';
-import { buildApp } from '../../src/app';
-import { forwardRoutes, type ForwardRoutesDependencies } from '../../src/entry-points/http/forward.routes';
+import type { ForwardRoutesDependencies } from '../../src/entry-points/http/forward.routes';
+import { wireHttp } from '../../src/wiring';
 import { verifyQueueToken } from '../../src/entry-points/http/verify-token';
 
 /*
@@ -122,8 +122,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     booking: createUpstream({ name: 'booking', url: options.bookingUrl, timeouts: options.timeouts }),
     payment: createUpstream({ name: 'payment', url: options.paymentUrl, timeouts: options.timeouts }),
   };
-  const forwards = forwardRoutes({ verify: verifyQueueToken({ lookup: lookup.lookup }), upstreams, internalToken: INTERNAL_TOKEN, logger, limits: options.limits });
-  const server = await listen(buildApp({ logger, metrics, readiness: [], fastRoutes: forwards, routes: [], operatorToken: DEV_CREDENTIALS.OPS_TOKEN, trustProxy: ['loopback'] }), 0, '127.0.0.1');
+  const { app } = wireHttp({
+    ...TEST_APP,
+    metrics,
+    forward: { verify: verifyQueueToken({ lookup: lookup.lookup }), upstreams, internalToken: INTERNAL_TOKEN, logger, limits: options.limits },
+  });
+  const server = await listen(app, 0, '127.0.0.1');
   return {
     server,
     lookup,

@@ -1,14 +1,14 @@
 import type { Redis } from 'ioredis';
 import { SignJWT, type JWTPayload } from 'jose';
-import { createMetricsRegistry, createServiceApp, listen, type Logger, type Registry, type RunningServer, createUpstream } from '@ticketing/service-kit';
+import { createMetricsRegistry, listen, type Logger, type Registry, type RunningServer, createUpstream } from '@ticketing/service-kit';
 import { RedisQueueStore } from '../../src/data-access/queue.store';
 import { fixedAdmissionLimit } from '../../src/domain/admission-limit';
 import { WaitingRoom } from '../../src/domain/waiting-room';
 import type { CallerIdentifier } from '../../src/entry-points/http/caller-identity';
-import { forwardRoutes } from '../../src/entry-points/http/forward.routes';
-import { queueRoutes, type QueueRoutesDependencies } from '../../src/entry-points/http/queue.routes';
+import type { QueueRoutesDependencies } from '../../src/entry-points/http/queue.routes';
+import { wireHttp } from '../../src/wiring';
 import { INTERNAL_TOKEN, verifyFromRedis } from './gateway-fixture';
-import { silentLogger } from './queue-test-kit';
+import { silentLogger, TEST_APP } from './queue-test-kit';
 
 /*
  * The gateway's public door as main.ts wires it: the queue routes with a caller identifier and rate
@@ -56,7 +56,11 @@ export async function startDoor(options: DoorOptions): Promise<Door> {
   const metrics = createMetricsRegistry('queue-gateway-test');
   const store = new RedisQueueStore(options.redis, { prefix: options.prefix, abandonAfterMs: 600_000 });
   const upstream = createUpstream({ name: 'booking', url: options.upstreamUrl });
-  const queue = queueRoutes({
+  const { app } = wireHttp({
+    ...TEST_APP,
+    logger,
+    metrics,
+    queue: {
     store,
     lookup: (token, now, lookupOptions) => store.lookup(token, now, lookupOptions),
     config: { QUEUE_ACTIVE_TTL_SECONDS: 300 },
@@ -66,9 +70,9 @@ export async function startDoor(options: DoorOptions): Promise<Door> {
     metrics,
     identify: options.identify,
     issueLimits: options.issueLimits,
+    },
+    forward: { verify: verifyFromRedis(store), upstreams: { booking: upstream, payment: upstream }, internalToken: INTERNAL_TOKEN, logger },
   });
-  const forwards = forwardRoutes({ verify: verifyFromRedis(store), upstreams: { booking: upstream, payment: upstream }, internalToken: INTERNAL_TOKEN, logger });
-  const app = createServiceApp({ logger, metrics, readiness: [], fastRoutes: [...queue, ...forwards], routes: [] });
   const server = await listen(app, 0, '127.0.0.1');
   return {
     server,

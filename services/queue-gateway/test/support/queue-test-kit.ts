@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { createLogger, createMetricsRegistry, createServiceApp, listen, type Logger, type Registry, type RunningServer } from '@ticketing/service-kit';
+import { createLogger, createMetricsRegistry, DEV_CREDENTIALS, listen, type Logger, type Registry, type RunningServer } from '@ticketing/service-kit';
 import { RedisQueueStore } from '../../src/data-access/queue.store';
-import { queueRoutes } from '../../src/entry-points/http/queue.routes';
 import type { AdmissionLimit } from '../../src/domain/admission-limit';
 import type { TokenLookup } from '../../src/domain/queue-token';
 import { waitEstimator } from '../../src/domain/wait-estimate';
-import { queueEventRoutes, type QueueEventRoutes, type QueueEventsTiming } from '../../src/entry-points/http/queue-events.routes';
+import type { QueueEventsTiming } from '../../src/entry-points/http/queue-events.routes';
+import { wireHttp } from '../../src/wiring';
 import { admissionLimitOf, type AdmissionConfig } from '../../src/entry-points/jobs/admission.job';
 import { presenceInterval, startWaitingRoom, type RunningWaitingRoom } from '../../src/entry-points/jobs/waiting-room.job';
 
@@ -50,6 +50,9 @@ export async function deleteKeysUnder(redis: Redis, prefix: string): Promise<voi
   for (let i = 0; i < keys.length; i += 500) await redis.unlink(...keys.slice(i, i + 500));
 }
 
+/** What every test app shares: a silent logger, no readiness checks, the development operator credential. */
+export const TEST_APP = { logger: silentLogger(), readiness: [], operatorToken: DEV_CREDENTIALS.OPS_TOKEN, trustProxy: ['loopback'] } as const;
+
 /** A fixed limit unless a test asks for the adaptive one. */
 export const defaultConfig = (prefix: string, overrides: Partial<AdmissionConfig> = {}): AdmissionConfig => ({
   QUEUE_KEY_PREFIX: prefix,
@@ -72,7 +75,6 @@ export interface QueueApp {
   config: AdmissionConfig;
   metrics: Registry;
   waiting: RunningWaitingRoom;
-  events: QueueEventRoutes;
   close: () => Promise<void>;
 }
 
@@ -90,20 +92,22 @@ export async function startQueueApp(
   const lookup: TokenLookup = (token, now, lookupOptions) => store.lookup(token, now, lookupOptions);
   const admissionLimit = options.admissionLimit ?? admissionLimitOf(config);
   const waiting = startWaitingRoom({ redis, store, presenceEveryMs: options.presenceEveryMs ?? presenceInterval(config.QUEUE_ABANDON_AFTER_SECONDS), logger: silentLogger() });
-  const events = queueEventRoutes({ lookup, room: waiting.room, estimate: waitEstimator(config.QUEUE_ACTIVE_TTL_SECONDS, () => admissionLimit.limit), timing: options.eventTiming });
-  const routes = queueRoutes({ store, lookup, config, breakerState: () => 'CLOSED', metrics, room: waiting.room, admissionLimit, onSlotFreed: options.onSlotFreed });
-  const app = createServiceApp({ logger: silentLogger(), metrics, readiness: [], fastRoutes: routes, routes: [events.router] });
-  const server = await listen(app, 0, '127.0.0.1');
+  const http = wireHttp({
+    ...TEST_APP,
+    metrics,
+    queue: { store, lookup, config, breakerState: () => 'CLOSED', metrics, room: waiting.room, admissionLimit, onSlotFreed: options.onSlotFreed },
+    events: { lookup, room: waiting.room, estimate: waitEstimator(config.QUEUE_ACTIVE_TTL_SECONDS, () => admissionLimit.limit), timing: options.eventTiming },
+  });
+  const server = await listen(http.app, 0, '127.0.0.1');
   return {
     store,
     server,
     config,
     metrics,
     waiting,
-    events,
     close: async () => {
       waiting.room.dismissAll();
-      events.close();
+      http.closeStreams();
       await server.close();
       await waiting.close();
     },
