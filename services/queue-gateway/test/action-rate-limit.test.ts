@@ -5,15 +5,15 @@ import { ErrorBody } from '@ticketing/contracts';
 import { FallbackTokenRepository } from '../src/data-access/fallback-token.repository';
 import { keyedLimit } from '../src/data-access/rate.limiter';
 import { createFallbackDb, type FallbackDb } from './support/fallback-db';
-import { activeTokens, connectedRedis, deleteKeysUnder, newStore, silentLogger, startGateway, startRecorder, through, uniquePrefix, type Gateway, type Recorder } from './support/gateway-fixture';
-import { REDIS_URL } from './support/queue-test-kit';
+import { activeTokens, deleteKeysUnder, newStore, silentLogger, startGateway, startRecorder, through, type Gateway, type Recorder } from './support/gateway-fixture';
+import { REDIS_URL, openRedis, filePrefix } from './support/queue-test-kit';
 
 /*
  * Security review, point 1: per-user limits on the calls that take something (seat holds, payments),
  * counted in the real Redis, with concurrent calls; a refused call never reaches booking or payment.
  */
 
-const prefix = uniquePrefix();
+const prefix = filePrefix().base;
 const WINDOW_SECONDS = 30;
 let redis: Redis;
 let db: FallbackDb;
@@ -23,7 +23,7 @@ let gateway: Gateway;
 let tokens: string[];
 
 beforeAll(async () => {
-  redis = await connectedRedis(REDIS_URL);
+  redis = await openRedis(REDIS_URL, { failFast: true });
   db = await createFallbackDb('rl-actions');
   const store = newStore(redis, prefix);
   [booking, payment] = await Promise.all([startRecorder('booking'), startRecorder('payment')]);

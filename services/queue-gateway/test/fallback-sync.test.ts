@@ -7,10 +7,10 @@ import { createLogger } from '@ticketing/service-kit';
 import { FALLBACK_SYNC_GROUP, startFallbackSync } from '../src/data-access/fallback-sync';
 import { FallbackTokenRepository } from '../src/data-access/fallback-token.repository';
 import { createFallbackDb, databaseUrl, type FallbackDb } from './support/fallback-db';
-import { activeTokens, connectedRedis, deleteKeysUnder, newStore, silentLogger, uniquePrefix } from './support/gateway-fixture';
-import { REDIS_URL } from './support/queue-test-kit';
+import { activeTokens, deleteKeysUnder, newStore, silentLogger } from './support/gateway-fixture';
+import { REDIS_URL, openRedis, filePrefix } from './support/queue-test-kit';
 
-const base = uniquePrefix();
+const base = filePrefix().base;
 let n = 0;
 const nextPrefix = () => `${base}${++n}:`;
 
@@ -19,7 +19,7 @@ let db: FallbackDb;
 let repository: FallbackTokenRepository;
 
 beforeAll(async () => {
-  redis = await connectedRedis(REDIS_URL);
+  redis = await openRedis(REDIS_URL, { failFast: true });
   db = await createFallbackDb('sync');
   repository = new FallbackTokenRepository(db.prisma);
 });

@@ -8,7 +8,7 @@ import { readLivePid, startRedisServer, stopProcess } from '@ticketing/devstack'
 import { freePort } from '@ticketing/devstack/testing';
 import { keyedLimit, type RateLimit } from '../src/data-access/rate.limiter';
 import { bodyIdentity } from '../src/entry-points/http/caller-identity';
-import { connectedRedis, startRecorder, type Recorder } from './support/gateway-fixture';
+import { startRecorder, type Recorder } from './support/gateway-fixture';
 import { send, startDoor, type Door } from './support/identity-kit';
 import { deleteKeysUnder, filePrefix, keysUnder, openRedis, silentLogger } from './support/queue-test-kit';
 
@@ -140,7 +140,7 @@ describe("POST /queue/tokens: the limiter's Redis goes away", () => {
   beforeAll(async () => {
     own = { port: await freePort(), dir: join(scratch, 'redis') };
     const { url } = await startRedisServer(own);
-    limitRedis = await connectedRedis(url);
+    limitRedis = await openRedis(url, { failFast: true });
   }, 60_000);
 
   afterAll(async () => {

@@ -12,18 +12,16 @@ import { startPaymentCompletedConsumer, type PaymentCompletedConsumer } from '..
 import { createFallbackDb, type FallbackDb } from './support/fallback-db';
 import {
   activeTokens,
-  connectedRedis,
   deleteKeysUnder,
   newStore,
   silentLogger,
   startGateway,
   startRecorder,
   through,
-  uniquePrefix,
   type Gateway,
   type Recorder,
 } from './support/gateway-fixture';
-import { REDIS_URL } from './support/queue-test-kit';
+import { REDIS_URL, openRedis, filePrefix } from './support/queue-test-kit';
 
 /*
  * PaymentCompleted through the real broker (`npm test`'s Kafka) into the gateway's consumer, with a
@@ -32,7 +30,7 @@ import { REDIS_URL } from './support/queue-test-kit';
  */
 
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
-const prefix = uniquePrefix();
+const prefix = filePrefix().base;
 // The topic is shared with every other run on this broker: user ids unique to this run, so another
 // run's payment for a "payer" can never expire this run's token.
 const run = randomUUID().slice(0, 8);
@@ -50,7 +48,7 @@ let consumer: PaymentCompletedConsumer;
 let producer: Producer;
 
 beforeAll(async () => {
-  redis = await connectedRedis(REDIS_URL);
+  redis = await openRedis(REDIS_URL, { failFast: true });
   db = await createFallbackDb('paid');
   store = newStore(redis, prefix);
   repository = new FallbackTokenRepository(db.prisma);

@@ -10,20 +10,18 @@ import type { RedisQueueStore } from '../src/data-access/queue.store';
 import { createFallbackDb, type FallbackDb } from './support/fallback-db';
 import {
   activeTokens,
-  connectedRedis,
   deleteKeysUnder,
   INTERNAL_TOKEN,
   newStore,
   startGateway,
   startRecorder,
   through,
-  uniquePrefix,
   type Gateway,
   type Recorder,
 } from './support/gateway-fixture';
-import { REDIS_URL } from './support/queue-test-kit';
+import { REDIS_URL, openRedis, filePrefix } from './support/queue-test-kit';
 
-const prefix = uniquePrefix();
+const prefix = filePrefix().base;
 const forgedToken = () => randomBytes(32).toString('base64url');
 
 let redis: Redis;
@@ -37,7 +35,7 @@ let bob: string;
 let waiting: string;
 
 beforeAll(async () => {
-  redis = await connectedRedis(REDIS_URL);
+  redis = await openRedis(REDIS_URL, { failFast: true });
   db = await createFallbackDb('fwd');
   store = newStore(redis, prefix);
   [booking, payment] = await Promise.all([startRecorder('booking'), startRecorder('payment')]);

@@ -11,16 +11,14 @@ import { FallbackTokenRepository } from '../src/data-access/fallback-token.repos
 import type { RedisQueueStore } from '../src/data-access/queue.store';
 import { startAdmission } from '../src/entry-points/jobs/admission.job';
 import { createFallbackDb, type FallbackDb } from './support/fallback-db';
-import { defaultConfig } from './support/queue-test-kit';
+import { defaultConfig, openRedis, filePrefix } from './support/queue-test-kit';
 import {
   activeTokens,
-  connectedRedis,
   newStore,
   silentLogger,
   startGateway,
   startRecorder,
   through,
-  uniquePrefix,
   type Gateway,
   type Recorder,
 } from './support/gateway-fixture';
@@ -32,7 +30,7 @@ import {
  */
 
 const scratch = mkdtempSync(join(tmpdir(), 'qg-outage-'));
-const prefix = uniquePrefix();
+const prefix = filePrefix().base;
 let redisServer: { port: number; dir: string };
 let redisUrl: string;
 let redis: Redis;
@@ -54,7 +52,7 @@ const stopRedis = async () => {
 beforeAll(async () => {
   redisServer = { port: await freePort(), dir: join(scratch, 'redis') };
   redisUrl = (await startRedisServer(redisServer)).url;
-  redis = await connectedRedis(redisUrl);
+  redis = await openRedis(redisUrl, { failFast: true });
   db = await createFallbackDb('outage');
   store = newStore(redis, prefix);
   repository = new FallbackTokenRepository(db.prisma);

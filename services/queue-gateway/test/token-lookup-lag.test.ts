@@ -6,8 +6,8 @@ import { FallbackTokenRepository } from '../src/data-access/fallback-token.repos
 import type { RedisQueueStore } from '../src/data-access/queue.store';
 import { createTokenLookup, type BreakerTokenLookup } from '../src/data-access/token-lookup';
 import { createFallbackDb, type FallbackDb } from './support/fallback-db';
-import { connectedRedis, deleteKeysUnder, newStore, silentLogger, uniquePrefix } from './support/gateway-fixture';
-import { REDIS_URL } from './support/queue-test-kit';
+import { deleteKeysUnder, newStore, silentLogger } from './support/gateway-fixture';
+import { REDIS_URL, openRedis, filePrefix } from './support/queue-test-kit';
 
 /*
  * The breaker is open (its Redis connection reported closed) but Redis answers again, and the Postgres
@@ -16,7 +16,7 @@ import { REDIS_URL } from './support/queue-test-kit';
  * whose tokens the copy did not know yet got 401 until the breaker closed, re-joined, got the same
  * token, got 401 again… until the per-user issue limit answered 429.
  */
-const prefix = uniquePrefix();
+const prefix = filePrefix().base;
 let redis: Redis;
 let db: FallbackDb;
 let store: RedisQueueStore;
@@ -24,7 +24,7 @@ let lookup: BreakerTokenLookup;
 const connection = new EventEmitter();
 
 beforeAll(async () => {
-  redis = await connectedRedis(REDIS_URL);
+  redis = await openRedis(REDIS_URL, { failFast: true });
   db = await createFallbackDb('lag');
   store = newStore(redis, prefix);
   lookup = createTokenLookup({

@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
-import { deleteKeysUnder, silentLogger, TEST_APP } from './queue-test-kit';
+import { call, deleteKeysUnder, silentLogger, TEST_APP, type CallOptions } from './queue-test-kit';
 import { createMetricsRegistry, listen, type Registry, type RunningServer, createUpstream, type Upstream, type UpstreamTimeouts } from '@ticketing/service-kit';
 import { createTokenLookup, type BreakerSettings, type BreakerTokenLookup } from '../../src/data-access/token-lookup';
 import type { FallbackTokenRepository } from '../../src/data-access/fallback-token.repository';
@@ -20,14 +19,6 @@ import { verifyQueueToken } from '../../src/entry-points/http/verify-token';
 export const INTERNAL_TOKEN = 'gateway-test-internal-token-0123456789';
 // One copy of the Redis/logging test helpers, shared with the queue tests.
 export { deleteKeysUnder, silentLogger };
-export const uniquePrefix = () => `test:qg-verify:${randomUUID()}:`;
-
-/** A client already connected, with the service's fail-fast settings unless overridden. */
-export async function connectedRedis(url: string): Promise<Redis> {
-  const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => 100 });
-  await redis.connect();
-  return redis;
-}
 
 /** A store whose waiting users are not dropped for silence during a test. */
 export const newStore = (redis: Redis, prefix: string) => new RedisQueueStore(redis, { prefix, abandonAfterMs: 600_000 });
@@ -141,26 +132,5 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
 }
 
-/** A call through the gateway; the body comes back parsed when it is JSON. */
-export async function through(
-  gateway: Gateway,
-  path: string,
-  options: { method?: string; token?: string; headers?: Record<string, string>; body?: unknown } = {},
-): Promise<{ status: number; body: unknown; headers: Headers }> {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.token !== undefined) headers['x-queue-token'] = options.token;
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${gateway.server.url}${path}`, {
-    method: options.method ?? 'GET',
-    headers,
-    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-  });
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    // not JSON: keep the text
-  }
-  return { status: res.status, body, headers: res.headers };
-}
+/** A call through the gateway (GET unless told otherwise). */
+export const through = (gateway: Gateway, path: string, options: CallOptions & { method?: string } = {}) => call(gateway.server, options.method ?? 'GET', path, options);

@@ -8,7 +8,7 @@ import type { CallerIdentifier } from '../../src/entry-points/http/caller-identi
 import type { QueueRoutesDependencies } from '../../src/entry-points/http/queue.routes';
 import { wireHttp } from '../../src/wiring';
 import { INTERNAL_TOKEN, verifyFromRedis } from './gateway-fixture';
-import { silentLogger, TEST_APP } from './queue-test-kit';
+import { call, silentLogger, TEST_APP, type CallOptions } from './queue-test-kit';
 
 /*
  * The gateway's public door as main.ts wires it: the queue routes with a caller identifier and rate
@@ -85,18 +85,7 @@ export async function startDoor(options: DoorOptions): Promise<Door> {
   };
 }
 
-/** A JSON call; the answer's body is parsed when it is JSON. */
-export async function send(
-  door: Door,
-  method: string,
-  path: string,
-  options: { headers?: Record<string, string>; body?: unknown } = {},
-): Promise<{ status: number; body: unknown; headers: Headers }> {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${door.server.url}${path}`, { method, headers, ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }) });
-  const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined, headers: res.headers };
-}
+/** A call to the door. */
+export const send = (door: Door, method: string, path: string, options: CallOptions = {}) => call(door.server, method, path, options);
 
 export const bearer = (jwt: string) => ({ authorization: `Bearer ${jwt}` });

@@ -19,14 +19,17 @@ export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6380';
 
 export const silentLogger = (): Logger => createLogger({ service: 'queue-gateway-test', level: 'silent' });
 
-/** A client that is connected before the test uses it (the service's clients fail fast while connecting). */
-export async function openRedis(): Promise<Redis> {
-  const redis = new Redis(REDIS_URL, { lazyConnect: true });
+/**
+ * A client that is connected before the test uses it (the service's clients fail fast while connecting).
+ * `failFast`: the service's settings (no offline queue, one retry), for tests that take Redis away.
+ */
+export async function openRedis(url = REDIS_URL, options: { failFast?: boolean } = {}): Promise<Redis> {
+  const redis = new Redis(url, { lazyConnect: true, ...(options.failFast && { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => 100 }) });
   await redis.connect();
   return redis;
 }
 
-/** `test:qg:<uuid>:`; call the result with a name for a per-test sub-prefix. */
+/** `test:qg:<uuid>:` as `base`; `next()` gives a sub-prefix per test. */
 export function filePrefix(): { base: string; next: () => string } {
   const base = `test:qg:${randomUUID()}:`;
   let n = 0;
@@ -114,14 +117,17 @@ export async function startQueueApp(
   };
 }
 
-/** A JSON call to the app; `body` may be a raw string to send malformed JSON. */
-export async function call(
-  server: RunningServer,
-  method: string,
-  path: string,
-  options: { body?: unknown; token?: string } = {},
-): Promise<{ status: number; body: unknown }> {
-  const headers: Record<string, string> = {};
+export interface CallOptions {
+  /** JSON, or a raw string to send malformed JSON. */
+  body?: unknown;
+  /** Sent as X-Queue-Token. */
+  token?: string;
+  headers?: Record<string, string>;
+}
+
+/** One HTTP call to a test server: the body comes back parsed when it is JSON, as text otherwise. */
+export async function call(server: { url: string }, method: string, path: string, options: CallOptions = {}): Promise<{ status: number; body: unknown; headers: Headers }> {
+  const headers: Record<string, string> = { ...options.headers };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (options.token !== undefined) headers['x-queue-token'] = options.token;
   const res = await fetch(`${server.url}${path}`, {
@@ -130,7 +136,13 @@ export async function call(
     ...(options.body === undefined ? {} : { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) }),
   });
   const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+  let body: unknown = text === '' ? undefined : text;
+  try {
+    body = text ? (JSON.parse(text) as unknown) : undefined;
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: res.status, body, headers: res.headers };
 }
 
 /** One entry of the `changes` stream as a plain object. */
