@@ -1,0 +1,67 @@
+import { Kafka, logLevel as KafkaLogLevel, type Admin, type LogEntry } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { ReadinessCheck } from '../../health/readiness';
+
+const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [KafkaLogLevel.ERROR]: 'error',
+  [KafkaLogLevel.WARN]: 'warn',
+  [KafkaLogLevel.INFO]: 'info',
+  [KafkaLogLevel.DEBUG]: 'debug',
+};
+
+/** A kafkajs client whose own logs go through the service's pino logger instead of console. */
+export function createKafka(options: { clientId: string; brokers: string[]; logger: Logger }): Kafka {
+  const logger = options.logger.child({ component: 'kafkajs' });
+  return new Kafka({
+    clientId: options.clientId,
+    brokers: options.brokers,
+    connectionTimeout: 3_000,
+    logLevel: KafkaLogLevel.WARN,
+    logCreator: () => (entry: LogEntry) => {
+      const { message, ...extra } = entry.log;
+      logger[LEVELS[entry.level] ?? 'info']({ namespace: entry.namespace, ...extra }, message);
+    },
+  });
+}
+
+/**
+ * Readiness through a long-lived admin client: describing the cluster is one metadata round trip
+ * to a live broker, and fails when none answers.
+ */
+export function kafkaReadiness(admin: Admin): ReadinessCheck {
+  let connected: Promise<void> | undefined;
+  return {
+    name: 'kafka',
+    check: async () => {
+      connected ??= admin.connect().catch((error: unknown) => {
+        connected = undefined;
+        throw error;
+      });
+      await connected;
+      await admin.describeCluster();
+    },
+  };
+}
+
+/**
+ * For a consumer group that skips history (`fromBeginning: false`): when the group has no committed
+ * offset on `topic` yet, commits the topic's current end as its starting point. Without it, kafkajs
+ * resolves "latest" again at every (re)start until the group's first commit, so a consumer that fails
+ * on its first events (its store is down) and restarts jumps past them and never handles them.
+ * A no-op once the group has offsets, or while another member runs the group (it starts it instead).
+ */
+export async function pinNewGroupToLatest(kafka: Kafka, groupId: string, topic: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    if (!committed || committed.partitions.some((p) => p.offset !== '-1')) return;
+    const ends = await admin.fetchTopicOffsets(topic);
+    await admin.setOffsets({ groupId, topic, partitions: ends.map((end) => ({ partition: end.partition, offset: end.offset })) }).catch((error: unknown) => {
+      // "must have no running instances": another instance has joined the group and owns its start.
+      if (!String((error as Error).message).includes('no running instances')) throw error;
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
