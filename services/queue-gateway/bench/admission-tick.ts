@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { RedisQueueStore } from '../src/data-access/queue.store';
+import { RedisQueueStore } from '../src/data-access/redis-queue/queue.store';
 import { waitForQuietPersistence } from './bench-redis';
 
 export interface TickFigures {

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { announce } from './bench-child';
 import { createLogger, createMetricsRegistry, createServiceApp, listen } from '@ticketing/service-kit';
-import { RedisQueueStore } from '../src/data-access/queue.store';
+import { RedisQueueStore } from '../src/data-access/redis-queue/queue.store';
 import { fixedAdmissionLimit } from '../src/domain/admission-limit';
 import { WaitingRoom } from '../src/domain/waiting-room';
 import { queueRoutes } from '../src/entry-points/http/queue.routes';

@@ -2,7 +2,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { createLogger, createMetricsRegistry, createServiceApp, listen } from '@ticketing/service-kit';
-import { RedisQueueStore } from '../src/data-access/queue.store';
+import { RedisQueueStore } from '../src/data-access/redis-queue/queue.store';
 import { fixedAdmissionLimit } from '../src/domain/admission-limit';
 import { waitEstimator } from '../src/domain/wait-estimate';
 import { queueEventRoutes } from '../src/entry-points/http/queue-events.routes';

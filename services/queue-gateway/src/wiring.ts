@@ -1,14 +1,14 @@
 import { createUpstream, type createRedisClient, type Logger, type ReadinessCheck, type Registry, type ServiceApp } from '@ticketing/service-kit';
 import { buildApp } from './app';
 import type { GatewayConfig } from './config';
-import { startFallbackSync } from './data-access/fallback-sync';
-import { FallbackTokenRepository } from './data-access/fallback-token.repository';
+import { startFallbackSync } from './data-access/fallback/fallback-sync';
+import { FallbackTokenRepository } from './data-access/fallback/fallback-token.repository';
 import type { PrismaClient } from './data-access/generated/prisma/client';
 import { createJwtVerifier } from './data-access/jwt.verifier';
 import { metricsScraper } from './data-access/metrics.scraper';
-import { RedisQueueStore } from './data-access/queue.store';
+import { RedisQueueStore } from './data-access/redis-queue/queue.store';
 import { keyedLimit } from './data-access/rate.limiter';
-import { createTokenLookup } from './data-access/token-lookup';
+import { createTokenLookup } from './data-access/fallback/token-lookup';
 import { waitEstimator } from './domain/wait-estimate';
 import { bodyIdentity, jwtIdentity } from './entry-points/http/caller-identity';
 import { forwardRoutes, type ForwardRoutesDependencies } from './entry-points/http/forward.routes';

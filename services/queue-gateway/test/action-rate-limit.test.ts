@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ErrorBody } from '@ticketing/contracts';
-import { FallbackTokenRepository } from '../src/data-access/fallback-token.repository';
+import { FallbackTokenRepository } from '../src/data-access/fallback/fallback-token.repository';
 import { keyedLimit } from '../src/data-access/rate.limiter';
 import { createFallbackDb, type FallbackDb } from './support/fallback-db';
 import { activeTokens, deleteKeysUnder, newStore, silentLogger, startGateway, startRecorder, through, type Gateway, type Recorder } from './support/gateway-fixture';

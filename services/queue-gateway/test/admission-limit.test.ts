@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTcpProxy, type TcpProxy } from '@ticketing/devstack';
 import { createMetricsRegistry, listen, type RunningServer, createUpstream, type Upstream } from '@ticketing/service-kit';
-import { RedisQueueStore } from '../src/data-access/queue.store';
+import { RedisQueueStore } from '../src/data-access/redis-queue/queue.store';
 import { WaitingRoom } from '../src/domain/waiting-room';
 import { wireHttp } from '../src/wiring';
 import { startAdmission, type Admission } from '../src/entry-points/jobs/admission.job';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { FallbackTokenRepository } from '../src/data-access/fallback-token.repository';
+import { FallbackTokenRepository } from '../src/data-access/fallback/fallback-token.repository';
 import type { TokenChange } from '../src/domain/token-change';
 import { createFallbackDb, type FallbackDb } from './support/fallback-db';
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createMetricsRegistry, listen, type RunningServer, createUpstream, type Upstream } from '@ticketing/service-kit';
-import { RedisQueueStore } from '../src/data-access/queue.store';
+import { RedisQueueStore } from '../src/data-access/redis-queue/queue.store';
 import { wireHttp } from '../src/wiring';
 import { startAdmission, type Admission } from '../src/entry-points/jobs/admission.job';
 import { INTERNAL_TOKEN, verifyFromRedis } from './support/gateway-fixture';

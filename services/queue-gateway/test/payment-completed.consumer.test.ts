@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { newPaymentCompleted, Topics, toPaymentCompletedMessage, type PaymentCompletedV1 } from '@ticketing/contracts';
 import { createKafka } from '@ticketing/service-kit';
 import { waitFor } from '@ticketing/devstack/testing';
-import { startFallbackSync, type FallbackSync } from '../src/data-access/fallback-sync';
-import { FallbackTokenRepository } from '../src/data-access/fallback-token.repository';
-import type { RedisQueueStore } from '../src/data-access/queue.store';
+import { startFallbackSync, type FallbackSync } from '../src/data-access/fallback/fallback-sync';
+import { FallbackTokenRepository } from '../src/data-access/fallback/fallback-token.repository';
+import type { RedisQueueStore } from '../src/data-access/redis-queue/queue.store';
 import { startPaymentCompletedConsumer, type PaymentCompletedConsumer } from '../src/entry-points/kafka/payment-completed.consumer';
 import { createFallbackDb, type FallbackDb } from './support/fallback-db';
 import {

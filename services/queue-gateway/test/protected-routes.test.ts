@@ -5,8 +5,8 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ErrorBody } from '@ticketing/contracts';
 import { freePort } from '@ticketing/devstack/testing';
-import { FallbackTokenRepository } from '../src/data-access/fallback-token.repository';
-import type { RedisQueueStore } from '../src/data-access/queue.store';
+import { FallbackTokenRepository } from '../src/data-access/fallback/fallback-token.repository';
+import type { RedisQueueStore } from '../src/data-access/redis-queue/queue.store';
 import { createFallbackDb, type FallbackDb } from './support/fallback-db';
 import {
   activeTokens,

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { IssueTokenResponse, TokenStatusResponse } from '@ticketing/contracts';
 import { waitFor } from '@ticketing/devstack/testing';
-import { RedisQueueStore } from '../src/data-access/queue.store';
+import { RedisQueueStore } from '../src/data-access/redis-queue/queue.store';
 import { startAdmission } from '../src/entry-points/jobs/admission.job';
 import { call, changes, defaultConfig, deleteKeysUnder, filePrefix, openRedis, REDIS_URL, silentLogger, startQueueApp } from './support/queue-test-kit';
 

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTcpProxy } from '@ticketing/devstack';
 import { waitFor } from '@ticketing/devstack/testing';
-import { RedisQueueStore } from '../src/data-access/queue.store';
+import { RedisQueueStore } from '../src/data-access/redis-queue/queue.store';
 import { startAdmission, type Admission } from '../src/entry-points/jobs/admission.job';
 import { changes, defaultConfig, deleteKeysUnder, filePrefix, openRedis, REDIS_URL, silentLogger } from './support/queue-test-kit';
 

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTcpProxy, type TcpProxy } from '@ticketing/devstack';
 import { startServiceProcess, waitFor, type ServiceProcess } from '@ticketing/devstack/testing';
-import { FallbackTokenRepository } from '../src/data-access/fallback-token.repository';
+import { FallbackTokenRepository } from '../src/data-access/fallback/fallback-token.repository';
 import { generateQueueToken } from '../src/domain/queue-token';
 import { createFallbackDb, type FallbackDb } from './support/fallback-db';
 import { deleteKeysUnder, openRedis, REDIS_URL } from './support/queue-test-kit';

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { SignJWT, type JWTPayload } from 'jose';
 import { createMetricsRegistry, listen, type Logger, type Registry, type RunningServer, createUpstream } from '@ticketing/service-kit';
-import { RedisQueueStore } from '../../src/data-access/queue.store';
+import { RedisQueueStore } from '../../src/data-access/redis-queue/queue.store';
 import { fixedAdmissionLimit } from '../../src/domain/admission-limit';
 import { WaitingRoom } from '../../src/domain/waiting-room';
 import type { CallerIdentifier } from '../../src/entry-points/http/caller-identity';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createLogger, createMetricsRegistry, DEV_CREDENTIALS, listen, type Logger, type Registry, type RunningServer } from '@ticketing/service-kit';
-import { RedisQueueStore } from '../../src/data-access/queue.store';
+import { RedisQueueStore } from '../../src/data-access/redis-queue/queue.store';
 import type { AdmissionLimit } from '../../src/domain/admission-limit';
 import type { TokenLookup } from '../../src/domain/queue-token';
 import { waitEstimator } from '../../src/domain/wait-estimate';

@@ -3,7 +3,7 @@ import type { OpsSnapshot } from '@ticketing/contracts';
 import { AppError, hasBearer, type Registry } from '@ticketing/service-kit';
 import { buckets, parseMetrics, total } from '../../domain/ops-snapshot';
 import type { AdmissionLimit } from '../../domain/admission-limit';
-import type { QueueCounts } from '../../data-access/queue.store';
+import type { QueueCounts } from '../../data-access/redis-queue/queue.store';
 
 export interface OpsRoutesDependencies {
   operatorToken: string;

@@ -8,7 +8,7 @@ import {
 import { AppError, parseInput, type ApiRequest, type ApiRoute, type Registry } from '@ticketing/service-kit';
 import type { GatewayConfig } from '../../config';
 import type { KeyedLimit } from '../../data-access/rate.limiter';
-import type { RedisQueueStore } from '../../data-access/queue.store';
+import type { RedisQueueStore } from '../../data-access/redis-queue/queue.store';
 import type { TokenLookup, TokenView } from '../../domain/queue-token';
 import { waitEstimator } from '../../domain/wait-estimate';
 import type { AdmissionLimit } from '../../domain/admission-limit';

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { HttpHeaders } from '@ticketing/contracts';
 import { AppError } from '@ticketing/service-kit';
-import type { LookupResult } from '../../data-access/token-lookup';
+import type { LookupResult } from '../../data-access/fallback/token-lookup';
 import { isWellFormedQueueToken, type LookupOptions } from '../../domain/queue-token';
 
 export interface VerifyTokenDependencies {

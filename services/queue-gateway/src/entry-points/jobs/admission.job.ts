@@ -1,6 +1,6 @@
 import type { Logger, Registry } from '@ticketing/service-kit';
 import type { GatewayConfig } from '../../config';
-import type { AdmissionResult, RedisQueueStore } from '../../data-access/queue.store';
+import type { AdmissionResult, RedisQueueStore } from '../../data-access/redis-queue/queue.store';
 import { startRepeatingJob } from '../../data-access/repeating-job.scheduler';
 import { AdmissionLimit } from '../../domain/admission-limit';
 import { queueMetrics } from '../queue.metrics';

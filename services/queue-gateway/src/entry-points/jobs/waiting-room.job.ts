@@ -1,6 +1,6 @@
 import type { Logger } from '@ticketing/service-kit';
-import { subscribeQueueFeed, type QueueFeedOptions } from '../../data-access/queue-feed.subscriber';
-import type { RedisQueueStore } from '../../data-access/queue.store';
+import { subscribeQueueFeed, type QueueFeedOptions } from '../../data-access/redis-queue/queue-feed.subscriber';
+import type { RedisQueueStore } from '../../data-access/redis-queue/queue.store';
 import { WaitingRoom } from '../../domain/waiting-room';
 
 export interface WaitingRoomOptions {

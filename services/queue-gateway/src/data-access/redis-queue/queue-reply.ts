@@ -1,5 +1,5 @@
-import { decayedAdmissionRate } from '../domain/admission-rate';
-import type { QueueTokenStatus } from '../domain/queue-token';
+import { decayedAdmissionRate } from '../../domain/admission-rate';
+import type { QueueTokenStatus } from '../../domain/queue-token';
 
 /*
  * Reading the queue scripts' replies. A Lua script answers with loosely typed arrays (strings,

@@ -2,8 +2,8 @@ import { LRUCache } from 'lru-cache';
 import CircuitBreaker from 'opossum';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { withTimeout, type Logger } from '@ticketing/service-kit';
-import { viewFromFallback, type FallbackTokenRecord } from '../domain/fallback-token';
-import type { LookupOptions, TokenLookup, TokenView } from '../domain/queue-token';
+import { viewFromFallback, type FallbackTokenRecord } from '../../domain/fallback-token';
+import type { LookupOptions, TokenLookup, TokenView } from '../../domain/queue-token';
 
 /** The breaker's state, as `GET /queue/stats` and the metrics report it. */
 export type BreakerState = 'closed' | 'open' | 'halfOpen';

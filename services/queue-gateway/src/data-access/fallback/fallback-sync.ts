@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import { repeatEvery, type Logger } from '@ticketing/service-kit';
-import { parseTokenChange, type TokenChange } from '../domain/token-change';
-import { ChangeStreamReader } from './change-stream';
-import type { StreamEntry } from './stream-reply';
+import { parseTokenChange, type TokenChange } from '../../domain/token-change';
+import { ChangeStreamReader } from '../redis-queue/change-stream';
+import type { StreamEntry } from '../redis-queue/stream-reply';
 
 /*
  * Copies the queue's change stream (`<prefix>changes`, appended by the queue's Lua scripts in the same
@@ -21,7 +21,7 @@ import type { StreamEntry } from './stream-reply';
  * is down the changes wait in the stream (pending) and the table catches up when it returns.
  */
 
-export { FALLBACK_SYNC_GROUP } from './change-stream';
+export { FALLBACK_SYNC_GROUP } from '../redis-queue/change-stream';
 
 export interface FallbackSyncOptions {
   /** A non-blocking client (commands fail fast while Redis is down; nothing here blocks a connection). */

@@ -1,6 +1,6 @@
-import type { FallbackTokenRecord } from '../domain/fallback-token';
-import { supersedes, type TokenChange } from '../domain/token-change';
-import type { PrismaClient } from './generated/prisma/client';
+import type { FallbackTokenRecord } from '../../domain/fallback-token';
+import { supersedes, type TokenChange } from '../../domain/token-change';
+import type { PrismaClient } from '../generated/prisma/client';
 
 /** The part of the generated client this repository uses (tests and main pass the real one). */
 export type FallbackPrisma = Pick<PrismaClient, '$executeRawUnsafe' | '$queryRawUnsafe' | 'queueToken'>;

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
-import { ADMISSION_RATE_WINDOW_MS } from '../domain/admission-rate';
-import { generateQueueToken, type IssuedToken, type LookupOptions, type QueueTokenStatus, type TokenView } from '../domain/queue-token';
-import { parseTokenChange, type TokenChange } from '../domain/token-change';
-import type { WaiterState } from '../domain/waiting-room';
+import { ADMISSION_RATE_WINDOW_MS } from '../../domain/admission-rate';
+import { generateQueueToken, type IssuedToken, type LookupOptions, type QueueTokenStatus, type TokenView } from '../../domain/queue-token';
+import { parseTokenChange, type TokenChange } from '../../domain/token-change';
+import type { WaiterState } from '../../domain/waiting-room';
 import { ADMIT_LUA } from './queue-lua/admit.lua';
 import { COUNTS_LUA, END_WITH_HOLD_LUA, EXPIRE_USER_LUA, ISSUE_LUA, LEAVE_LUA, LOOKUP_LUA, TOUCH_LUA } from './queue-lua/token.lua';
 import { admissionRate, int, list, optionalNumber, status, text, type Reply } from './queue-reply';

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '@ticketing/service-kit';
-import type { QueueFeedEvent } from '../domain/waiting-room';
+import type { QueueFeedEvent } from '../../domain/waiting-room';
 
 export interface QueueFeedOptions {
   /** The service's Redis client; the subscription runs on a duplicate of it (a subscribed connection can do nothing else). */
