@@ -32,6 +32,12 @@ export interface PayCommand {
 
 const POLL_MS = 50;
 
+/** A `POST /payments` answer, and whether it is the first answer of its Idempotency-Key again. */
+interface Answer {
+  answer: PaymentResponse;
+  replayed: boolean;
+}
+
 /** `POST /payments`: the first half of the saga (check, deduct) and the answer; see README "Payment saga". */
 export class PaymentService {
   constructor(private readonly deps: PaymentServiceDeps) {}
@@ -47,11 +53,11 @@ export class PaymentService {
     }
   }
 
-  private async run({ userId, reservationId, idempotencyKey, replayOnly }: PayCommand): Promise<{ answer: PaymentResponse; replayed: boolean }> {
-    const { payments, booking } = this.deps;
+  private async run({ userId, reservationId, idempotencyKey, replayOnly }: PayCommand): Promise<Answer> {
+    const { booking } = this.deps;
     // The key first: its answer stands even after the reservation has moved on (e.g. is now CONFIRMED).
-    const earlier = idempotencyKey === undefined ? undefined : await payments.findByKey(userId, idempotencyKey);
-    if (earlier) return { answer: await this.replay(earlier, reservationId), replayed: true };
+    const earlier = await this.answerForKey(userId, reservationId, idempotencyKey);
+    if (earlier) return earlier;
     if (replayOnly) throw new AppError('QUEUE.TOKEN_INVALID', 'The queue token has ended: only a payment already made can be asked for again');
 
     const lookup = await booking.get(reservationId);
@@ -64,19 +70,33 @@ export class PaymentService {
     if (reservation.status !== 'HELD' || Date.parse(reservation.expiresAt) <= Date.now()) {
       // A request with the same key may have finished the whole saga between our key check and
       // our look at the reservation: its answer, not "already paid", is what this key gets.
-      const winner = idempotencyKey === undefined ? undefined : await payments.findByKey(userId, idempotencyKey);
-      if (winner) return { answer: await this.replay(winner, reservationId), replayed: true };
+      const winner = await this.answerForKey(userId, reservationId, idempotencyKey);
+      if (winner) return winner;
       if (reservation.status === 'CONFIRMED') throw alreadyPaid();
       throw new AppError('BOOKING.RESERVATION_EXPIRED', 'The hold on this seat has expired');
     }
 
     const payment: PaymentRef = { id: randomUUID(), reservationId, userId, amount: reservation.price, correlationId: currentCorrelationId() ?? null };
-    const key = idempotencyKey ?? null;
     const started = await this.deps.balanceWrites.run(userId, () =>
-      withOptimisticRetry(this.deps.retry, () => this.tryStart(payment, key), () => this.deps.events.lockRetried('payment')),
+      withOptimisticRetry(this.deps.retry, () => this.tryStart(payment, idempotencyKey ?? null), () => this.deps.events.lockRetried('payment')),
     );
-    if (started === 'duplicate') return this.lostRace(userId, reservationId, idempotencyKey);
+    if (started === 'duplicate') {
+      // Another request inserted first (same reservation, or same key): its answer, or ALREADY_PAID.
+      const winner = await this.answerForKey(userId, reservationId, idempotencyKey);
+      if (!winner) throw alreadyPaid();
+      return winner;
+    }
     return { answer: answerOf(await this.deps.settlement.settle(payment)), replayed: false };
+  }
+
+  /**
+   * The first answer of the user's `idempotencyKey`, if a payment with it exists: asked when the
+   * request arrives, and again wherever a concurrent request with the same key may have got there first.
+   */
+  private async answerForKey(userId: string, reservationId: string, idempotencyKey: string | undefined): Promise<Answer | undefined> {
+    if (idempotencyKey === undefined) return undefined;
+    const first = await this.deps.payments.findByKey(userId, idempotencyKey);
+    return first && { answer: await this.replay(first, reservationId), replayed: true };
   }
 
   /** One optimistic attempt at the saga's first step: PENDING payment, deduction and ledger row, or nothing. */
@@ -87,13 +107,6 @@ export class PaymentService {
     }
     const attempt = await this.deps.payments.start({ ...payment, idempotencyKey }, seen);
     return attempt.kind === 'stale' ? STALE : attempt.kind;
-  }
-
-  /** Another request inserted first (same reservation, or same key): its answer, or ALREADY_PAID. */
-  private async lostRace(userId: string, reservationId: string, idempotencyKey: string | undefined) {
-    const winner = idempotencyKey === undefined ? undefined : await this.deps.payments.findByKey(userId, idempotencyKey);
-    if (!winner) throw alreadyPaid();
-    return { answer: await this.replay(winner, reservationId), replayed: true };
   }
 
   /**
