@@ -30,14 +30,19 @@ describe('ShutdownManager', () => {
     expect(calls).toEqual(['http', 'postgres']);
   });
 
-  it('when a step has a time limit and hangs, then the next steps still run', async () => {
+  it('when a step has a time limit and hangs, then the next steps still run, and it is logged as cut short, not as failed', async () => {
     const calls: string[] = [];
-    const manager = new ShutdownManager(logger);
+    const lines: string[] = [];
+    const destination = new PassThrough();
+    destination.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
+    const manager = new ShutdownManager(createLogger({ service: 'svc', destination }));
     manager.add('postgres', () => { calls.push('postgres'); });
     manager.add('consumer', () => new Promise(() => undefined), { timeoutMs: 50 });
 
     await manager.shutdown('SIGTERM');
 
     expect(calls).toEqual(['postgres']);
+    expect(lines.filter((line) => line.includes('cut short at its time limit') && line.includes('"step":"consumer"'))).toHaveLength(1);
+    expect(lines.filter((line) => line.includes('shutdown step failed'))).toEqual([]);
   });
 });

@@ -1,31 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { PAYMENT_TOKEN as BOOKING_TOKEN, startBooking, type BookingFixture } from '@ticketing/booking/testing';
-import { holdSeat, seatDealer, seatState, setHoldExpiry } from './support/booking-helpers';
-import { startBookingProxy, type BookingProxy } from './support/booking-proxy';
+import type { BookingFixture } from '@ticketing/booking/testing';
+import { holdSeat, seatState, setHoldExpiry } from './support/booking-helpers';
+import type { BookingProxy } from './support/booking-proxy';
 import { expectMoneyBalances, moneyOf } from './support/money';
-import { startPayment, type PaymentFixture } from './support/payment-fixture';
+import type { PaymentFixture } from './support/payment-fixture';
+import { startProxiedPayment, type ProxiedPayment } from './support/proxied-payment';
 
 /** Holds that run out while they are being paid: the money and the seat must agree in the end. */
 describe('POST /payments racing the hold expiry', () => {
+  let rig: ProxiedPayment;
   let booking: BookingFixture;
   let proxy: BookingProxy;
   let payment: PaymentFixture;
-  let nextSeat: ReturnType<typeof seatDealer>;
+  let nextSeat: ProxiedPayment['nextSeat'];
 
   beforeAll(async () => {
-    // A few test users hold many seats each: the per-user cap is not what this suite is about.
-    booking = await startBooking({ holdLimit: 1_000 });
-    nextSeat = seatDealer(booking);
-    proxy = await startBookingProxy(booking.url);
-    payment = await startPayment({ bookingUrl: proxy.url, bookingToken: BOOKING_TOKEN });
+    rig = await startProxiedPayment();
+    ({ booking, proxy, payment, nextSeat } = rig);
   }, 120_000);
 
-  afterAll(async () => {
-    await payment?.close();
-    await proxy?.close();
-    await booking?.close();
-  });
+  afterAll(() => rig?.close());
 
   const funded = async (amount: number) => {
     const userId = `racer-${randomUUID().slice(0, 8)}`;

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { waitFor } from '@ticketing/devstack/testing';
-import { PAYMENT_TOKEN as BOOKING_TOKEN, startBooking, type BookingFixture } from '@ticketing/booking/testing';
+import { PAYMENT_TOKEN as BOOKING_TOKEN, type BookingFixture } from '@ticketing/booking/testing';
 import { recoverPendingPayments, startPaymentRecovery } from '../src/entry-points/jobs/payment-recovery.job';
-import { holdSeat, seatDealer, seatState, setHoldExpiry, type Hold } from './support/booking-helpers';
-import { startBookingProxy, type BookingProxy } from './support/booking-proxy';
+import { holdSeat, seatState, setHoldExpiry, type Hold } from './support/booking-helpers';
+import type { BookingProxy } from './support/booking-proxy';
 import { expectMoneyBalances, moneyOf } from './support/money';
 import { startPayment, type PaymentFixture } from './support/payment-fixture';
+import { startProxiedPayment, type ProxiedPayment } from './support/proxied-payment';
 
 /*
  * Payments left half-way: booking unreachable when asked to confirm (a proxy drops the call), or a
@@ -14,24 +15,18 @@ import { startPayment, type PaymentFixture } from './support/payment-fixture';
  * transaction leaves it). Recovery must finish or refund each one, once, whoever runs it.
  */
 describe('payment recovery', () => {
+  let rig: ProxiedPayment;
   let booking: BookingFixture;
   let proxy: BookingProxy;
   let payment: PaymentFixture;
-  let nextSeat: ReturnType<typeof seatDealer>;
+  let nextSeat: ProxiedPayment['nextSeat'];
 
   beforeAll(async () => {
-    // A few test users hold many seats each: the per-user cap is not what this suite is about.
-    booking = await startBooking({ holdLimit: 1_000 });
-    nextSeat = seatDealer(booking);
-    proxy = await startBookingProxy(booking.url);
-    payment = await startPayment({ bookingUrl: proxy.url, bookingToken: BOOKING_TOKEN, idempotencyWaitMs: 200 });
+    rig = await startProxiedPayment({ idempotencyWaitMs: 200 });
+    ({ booking, proxy, payment, nextSeat } = rig);
   }, 120_000);
 
-  afterAll(async () => {
-    await payment?.close();
-    await proxy?.close();
-    await booking?.close();
-  });
+  afterAll(() => rig?.close());
 
   const funded = async (amount: number, fixture = payment) => {
     const userId = `crashed-${randomUUID().slice(0, 8)}`;
