@@ -1,27 +1,18 @@
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { IssueTokenResponse, TokenStatusResponse } from '@ticketing/contracts';
 import { waitFor } from '@ticketing/devstack/testing';
 import { RedisQueueStore } from '../src/data-access/redis-queue/queue.store';
 import { startAdmission } from '../src/entry-points/jobs/admission.job';
-import { call, changes, defaultConfig, deleteKeysUnder, filePrefix, openRedis, REDIS_URL, silentLogger, startQueueApp } from './support/queue-test-kit';
+import { call, changes, defaultConfig, REDIS_URL, silentLogger, startQueueApp, fileRedis } from './support/queue-test-kit';
 
-const prefixes = filePrefix();
-let redis: Redis;
-
-beforeAll(async () => {
-  redis = await openRedis();
-});
-afterAll(async () => {
-  await deleteKeysUnder(redis, prefixes.base);
-  await redis.quit();
-});
+const file = fileRedis();
+const prefixes = file.prefixes;
 
 describe('abandonment', () => {
   it('when waiting users stop polling, then the admitter drops them and the users who keep polling move up', async () => {
     const prefix = prefixes.next();
     const config = defaultConfig(prefix, { QUEUE_MAX_ACTIVE: 1, QUEUE_ABANDON_AFTER_SECONDS: 1, QUEUE_ADMISSION_INTERVAL_MS: 100 });
-    const queue = await startQueueApp(redis, config);
+    const queue = await startQueueApp(file.redis, config);
     const admission = startAdmission({ redisUrl: REDIS_URL, store: queue.store, config, logger: silentLogger() });
     const issue = async (userId: string) => IssueTokenResponse.parse((await call(queue.server, 'POST', '/queue/tokens', { body: { userId } })).body).token;
     const me = (token: string) => call(queue.server, 'GET', '/queue/tokens/me', { token });
@@ -34,27 +25,27 @@ describe('abandonment', () => {
     const pollers = (async () => {
       while (polling) await Promise.all([me(keptC), me(keptD), new Promise((r) => setTimeout(r, 200))]);
     })();
-    await waitFor('silent users dropped', async () => ((await redis.exists(`${prefix}t:${goneA}`, `${prefix}t:${goneB}`)) === 0 ? true : undefined), 20_000);
+    await waitFor('silent users dropped', async () => ((await file.redis.exists(`${prefix}t:${goneA}`, `${prefix}t:${goneB}`)) === 0 ? true : undefined), 20_000);
     polling = false;
     await pollers;
     await admission.close();
 
-    expect(await redis.zrange(`${prefix}waiting`, '0', '-1')).toEqual([keptC, keptD]);
+    expect(await file.redis.zrange(`${prefix}waiting`, '0', '-1')).toEqual([keptC, keptD]);
     expect(TokenStatusResponse.parse((await me(keptC)).body)).toMatchObject({ status: 'WAITING', position: 1 });
     expect(TokenStatusResponse.parse((await me(keptD)).body)).toMatchObject({ status: 'WAITING', position: 2 });
     expect((await me(goneA)).status).toBe(401);
     expect((await me(goneB)).status).toBe(401);
-    expect(await redis.exists(`${prefix}u:gone-a`, `${prefix}u:gone-b`)).toBe(0);
-    expect(await redis.zscore(`${prefix}seen`, goneA)).toBeNull();
+    expect(await file.redis.exists(`${prefix}u:gone-a`, `${prefix}u:gone-b`)).toBe(0);
+    expect(await file.redis.zscore(`${prefix}seen`, goneA)).toBeNull();
     expect((await queue.store.lookup(holder, Date.now()))?.status).toBe('ACTIVE');
-    const expired = (await changes(redis, prefix)).filter((c) => c.status === 'EXPIRED').map((c) => c.userId);
+    const expired = (await changes(file.redis, prefix)).filter((c) => c.status === 'EXPIRED').map((c) => c.userId);
     expect(expired.sort()).toEqual(['gone-a', 'gone-b']);
     await queue.close();
   });
 
   it('when more users went silent than one tick sweeps, then each tick drops a bounded batch until all are gone', async () => {
     const prefix = prefixes.next();
-    const store = new RedisQueueStore(redis, { prefix, abandonAfterMs: 1_000 });
+    const store = new RedisQueueStore(file.redis, { prefix, abandonAfterMs: 1_000 });
     const t0 = Date.now();
     for (let i = 0; i < 7; i++) await store.issue(`silent-${i}`, t0);
     const survivor = await store.issue('survivor', t0 + 5_000);
@@ -63,7 +54,7 @@ describe('abandonment', () => {
     const dropped = [(await tick()).dropped, (await tick()).dropped, (await tick()).dropped, (await tick()).dropped];
 
     expect(dropped).toEqual([3, 3, 1, 0]);
-    expect(await redis.zrange(`${prefix}waiting`, '0', '-1')).toEqual([survivor.token]);
+    expect(await file.redis.zrange(`${prefix}waiting`, '0', '-1')).toEqual([survivor.token]);
     expect(await store.lookup(survivor.token, t0 + 6_000)).toMatchObject({ status: 'WAITING', position: 1 });
   });
 });

@@ -1,24 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { startTcpProxy } from '@ticketing/devstack';
 import { waitFor } from '@ticketing/devstack/testing';
 import { RedisQueueStore } from '../src/data-access/redis-queue/queue.store';
 import { startAdmission, type Admission } from '../src/entry-points/jobs/admission.job';
-import { changes, defaultConfig, deleteKeysUnder, filePrefix, openRedis, REDIS_URL, silentLogger } from './support/queue-test-kit';
+import { changes, defaultConfig, deleteKeysUnder, REDIS_URL, silentLogger, fileRedis } from './support/queue-test-kit';
 
-const prefixes = filePrefix();
-let redis: Redis;
+const file = fileRedis();
+const prefixes = file.prefixes;
 
-beforeAll(async () => {
-  redis = await openRedis();
-});
-afterAll(async () => {
-  await deleteKeysUnder(redis, prefixes.base);
-  await redis.quit();
-});
-
-const newStore = (prefix: string) => new RedisQueueStore(redis, { prefix, abandonAfterMs: 60_000 });
+const newStore = (prefix: string) => new RedisQueueStore(file.redis, { prefix, abandonAfterMs: 60_000 });
 
 describe('admission', () => {
   it('when two admitters run at once while users keep arriving and leaving, then active never exceeds the max and users are admitted in arrival order', async () => {
@@ -43,7 +34,7 @@ describe('admission', () => {
     }
     const sampler = (async () => {
       while (sampling) {
-        mostActive = Math.max(mostActive, await redis.zcard(`${prefix}active`));
+        mostActive = Math.max(mostActive, await file.redis.zcard(`${prefix}active`));
         await sleep(2);
       }
     })();
@@ -56,17 +47,17 @@ describe('admission', () => {
     // Admitted users finish quickly (leave), so slots keep turning over while others arrive.
     const leavers = (async () => {
       while (sampling) {
-        const [oldest] = await redis.zrange(`${prefix}active`, '0', '0');
+        const [oldest] = await file.redis.zrange(`${prefix}active`, '0', '0');
         if (oldest) await store.leave(oldest, Date.now());
         await sleep(15);
       }
     })();
     await arrivals;
-    await waitFor('every user admitted', async () => ((await changes(redis, prefix)).filter((c) => c.status === 'ACTIVE').length === users.length ? true : undefined));
+    await waitFor('every user admitted', async () => ((await changes(file.redis, prefix)).filter((c) => c.status === 'ACTIVE').length === users.length ? true : undefined));
     sampling = false;
     await Promise.all([sampler, leavers, ...admitters.map((a) => a.close())]);
 
-    const recorded = await changes(redis, prefix);
+    const recorded = await changes(file.redis, prefix);
     const arrived = recorded.filter((c) => c.status === 'WAITING').map((c) => c.userId);
     const admitted = recorded.filter((c) => c.status === 'ACTIVE').map((c) => c.userId);
     expect(mostActive).toBeLessThanOrEqual(maxActive);
@@ -74,7 +65,7 @@ describe('admission', () => {
     expect(arrived).toEqual(users);
     expect(admitted).toEqual(users);
     expect(ticksBy[0].filter((id) => ticksBy[1].includes(id))).toEqual([]);
-    expect(Number(await redis.hget(`${prefix}stats`, 'admittedTotal'))).toBe(users.length);
+    expect(Number(await file.redis.hget(`${prefix}stats`, 'admittedTotal'))).toBe(users.length);
   });
 
   it('when ten admission ticks run at the same instant, then exactly the free slots are filled, from the head of the line', async () => {
@@ -89,9 +80,9 @@ describe('admission', () => {
     expect(results.flatMap((r) => r.admitted).sort()).toEqual(tokens.slice(0, 7).sort());
     expect(results.filter((r) => r.admitted.length > 0)).toHaveLength(1);
     expect(results.find((r) => r.admitted.length > 0)?.admitted).toEqual(tokens.slice(0, 7));
-    expect(await redis.zrange(`${prefix}active`, '0', '-1')).toEqual(expect.arrayContaining(tokens.slice(0, 7)));
-    expect(await redis.zcard(`${prefix}active`)).toBe(7);
-    expect(await redis.zrange(`${prefix}waiting`, '0', '0')).toEqual([tokens[7]]);
+    expect(await file.redis.zrange(`${prefix}active`, '0', '-1')).toEqual(expect.arrayContaining(tokens.slice(0, 7)));
+    expect(await file.redis.zcard(`${prefix}active`)).toBe(7);
+    expect(await file.redis.zrange(`${prefix}waiting`, '0', '0')).toEqual([tokens[7]]);
   });
 
   it('when an active slot passes its TTL, then the next tick retires it (EXPIRED recorded) and admits the next user', async () => {
@@ -107,9 +98,9 @@ describe('admission', () => {
     expect(tick.admitted).toEqual([second.token]);
     expect(await store.lookup(first.token, t0 + 1_000)).toBeUndefined();
     expect(await store.lookup(second.token, t0 + 1_000)).toMatchObject({ status: 'ACTIVE', position: 0, expiresAt: t0 + 2_000 });
-    expect(await redis.zrange(`${prefix}active`, '0', '-1')).toEqual([second.token]);
-    expect(await redis.exists(`${prefix}t:${first.token}`, `${prefix}u:first`)).toBe(0);
-    expect((await changes(redis, prefix)).map((c) => [c.userId, c.status])).toEqual([
+    expect(await file.redis.zrange(`${prefix}active`, '0', '-1')).toEqual([second.token]);
+    expect(await file.redis.exists(`${prefix}t:${first.token}`, `${prefix}u:first`)).toBe(0);
+    expect((await changes(file.redis, prefix)).map((c) => [c.userId, c.status])).toEqual([
       ['first', 'WAITING'], ['second', 'WAITING'], ['first', 'ACTIVE'], ['first', 'EXPIRED'], ['second', 'ACTIVE'],
     ]);
   });
@@ -144,7 +135,7 @@ describe('admission', () => {
       await store.issue('before-the-loss', Date.now());
       await waitFor('the first user to be admitted', async () => ((await store.counts(Date.now())).active === 1 ? true : undefined), 10_000);
 
-      await deleteKeysUnder(redis, `${prefix}bull`);
+      await deleteKeysUnder(file.redis, `${prefix}bull`);
       await store.issue('after-the-loss', Date.now());
 
       await waitFor('the user who came after the loss to be admitted', async () => ((await store.counts(Date.now())).active === 2 ? true : undefined), 10_000);

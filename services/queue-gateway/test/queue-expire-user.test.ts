@@ -1,25 +1,16 @@
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { RedisQueueStore } from '../src/data-access/redis-queue/queue.store';
-import { changes, deleteKeysUnder, filePrefix, openRedis } from './support/queue-test-kit';
+import { changes, fileRedis } from './support/queue-test-kit';
 
-const prefixes = filePrefix();
-let redis: Redis;
-
-beforeAll(async () => {
-  redis = await openRedis();
-});
-afterAll(async () => {
-  await deleteKeysUnder(redis, prefixes.base);
-  await redis.quit();
-});
+const file = fileRedis();
+const prefixes = file.prefixes;
 
 const admitAll = (store: RedisQueueStore, now: number) => store.admit({ maxActive: 10, activeTtlMs: 60_000, abandonBefore: 0, now });
 
 describe('RedisQueueStore.expireUser', () => {
   it('when the user holds an active slot, then it frees the slot, records EXPIRED once, and a repeat is a no-op', async () => {
     const prefix = prefixes.next();
-    const store = new RedisQueueStore(redis, { prefix, abandonAfterMs: 60_000 });
+    const store = new RedisQueueStore(file.redis, { prefix, abandonAfterMs: 60_000 });
     const t0 = Date.now();
     const { token } = await store.issue('payer', t0);
     await admitAll(store, t0);
@@ -30,15 +21,15 @@ describe('RedisQueueStore.expireUser', () => {
     expect(first).toBe(token);
     expect(again).toBeUndefined();
     expect(await store.lookup(token, t0 + 30)).toBeUndefined();
-    expect(await redis.zcard(`${prefix}active`)).toBe(0);
-    expect((await changes(redis, prefix)).filter((c) => c.status === 'EXPIRED')).toEqual([
+    expect(await file.redis.zcard(`${prefix}active`)).toBe(0);
+    expect((await changes(file.redis, prefix)).filter((c) => c.status === 'EXPIRED')).toEqual([
       expect.objectContaining({ token, userId: 'payer', activatedAt: String(t0), expiresAt: String(t0 + 60_000), at: String(t0 + 10) }),
     ]);
   });
 
   it('when the user queued again after the payment, then a late event naming the payment time leaves the new place alone', async () => {
     const prefix = prefixes.next();
-    const store = new RedisQueueStore(redis, { prefix, abandonAfterMs: 60_000 });
+    const store = new RedisQueueStore(file.redis, { prefix, abandonAfterMs: 60_000 });
     const paidAt = Date.now();
     const newer = await store.issue('returning', paidAt + 1_000);
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from '@jest/globals';
 import { createLogger, createMetricsRegistry, DEV_CREDENTIALS, listen, type Logger, type Registry, type RunningServer } from '@ticketing/service-kit';
 import { RedisQueueStore } from '../../src/data-access/redis-queue/queue.store';
 import type { AdmissionLimit } from '../../src/domain/admission-limit';
@@ -51,6 +52,30 @@ export async function keysUnder(redis: Redis, prefix: string): Promise<string[]>
 export async function deleteKeysUnder(redis: Redis, prefix: string): Promise<void> {
   const keys = await keysUnder(redis, prefix);
   for (let i = 0; i < keys.length; i += 500) await redis.unlink(...keys.slice(i, i + 500));
+}
+
+/**
+ * This test file's Redis and key prefixes, as a rig: the client connects before the file's tests and the
+ * file's keys are deleted after them. `redis` may be read inside tests and hooks.
+ */
+export function fileRedis(): { readonly redis: Redis; prefixes: ReturnType<typeof filePrefix> } {
+  const prefixes = filePrefix();
+  let client: Redis | undefined;
+  beforeAll(async () => {
+    client = await openRedis();
+  });
+  afterAll(async () => {
+    if (!client) return;
+    await deleteKeysUnder(client, prefixes.base);
+    await client.quit();
+  });
+  return {
+    prefixes,
+    get redis() {
+      if (!client) throw new Error('fileRedis().redis is connected in beforeAll: read it inside tests and hooks');
+      return client;
+    },
+  };
 }
 
 /** What every test app shares: a silent logger, no readiness checks, the development operator credential. */
