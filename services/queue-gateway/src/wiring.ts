@@ -14,7 +14,7 @@ import { bodyIdentity, jwtIdentity } from './entry-points/http/caller-identity';
 import { forwardRoutes, type ForwardRoutesDependencies } from './entry-points/http/forward.routes';
 import { opsRoutes, type OpsRoutesDependencies } from './entry-points/http/ops.routes';
 import { queueEventRoutes, type QueueEventsDependencies } from './entry-points/http/queue-events.routes';
-import { queueRoutes, type QueueRoutesDependencies } from './entry-points/http/queue.routes';
+import { queueRoutes, readQueueStats, type QueueRoutesDependencies } from './entry-points/http/queue.routes';
 import { verifyQueueToken } from './entry-points/http/verify-token';
 import { webRoutes } from './entry-points/http/web.routes';
 import { startAdmission } from './entry-points/jobs/admission.job';
@@ -194,10 +194,7 @@ export function wireGateway(options: GatewayWiringOptions): { app: ServiceApp; s
     events: { lookup: tokenLookup.view, room: waiting.room, estimate: waitEstimator(config.QUEUE_ACTIVE_TTL_SECONDS, () => admission.limit.limit) },
     ops: {
       operatorToken: config.OPS_TOKEN,
-      counts: () => store.counts(Date.now()),
-      limit: admission.limit,
-      breakerState: tokenLookup.state,
-      connectedWaiters: () => waiting.room.size,
+      queueStats: readQueueStats({ store, admissionLimit: admission.limit, room: waiting.room, breakerState: tokenLookup.state }),
       metrics,
       scrape: metricsScraper({ payment: config.PAYMENT_URL, sink: config.SINK_URL }),
     },

@@ -70,14 +70,16 @@ const GATEWAY: Caller = {
   guarded: [400, 401],
   user: { [HttpHeaders.UserId]: z.string().meta({ description: 'The user the gateway derived from the queue token.' }) },
 };
+/** The caller's own error statuses and the operation's, in order. */
+const errorsOf = (caller: Caller, ...statuses: number[]) => [...new Set([...caller.guarded, ...statuses])].sort((a, b) => a - b);
 const headersOf = (caller: Caller) => (caller === GATEWAY ? { headers: z.object(caller.user) } : {});
 
 /** Booking's catalogue and holds, as `caller` reaches them. */
 function bookingShop(caller: Caller): Operations {
-  const { security, guarded } = caller;
+  const { security } = caller;
   const headers = headersOf(caller);
   return [
-    { method: 'get', path: '/concerts', tag: 'catalogue', summary: 'The concerts on sale', security, ...headers, responses: { 200: { description: 'Concerts.', schema: ConcertListResponse } }, errors: guarded },
+    { method: 'get', path: '/concerts', tag: 'catalogue', summary: 'The concerts on sale', security, ...headers, responses: { 200: { description: 'Concerts.', schema: ConcertListResponse } }, errors: errorsOf(caller) },
     {
       method: 'get',
       path: '/concerts/:concertId/schedules',
@@ -87,7 +89,7 @@ function bookingShop(caller: Caller): Operations {
       params: ConcertIdParams,
       ...headers,
       responses: { 200: { description: 'Schedules.', schema: ScheduleListResponse } },
-      errors: [...new Set([400, ...guarded, 404])],
+      errors: errorsOf(caller, 400, 404),
     },
     {
       method: 'get',
@@ -99,7 +101,7 @@ function bookingShop(caller: Caller): Operations {
       query: SeatListQuery,
       ...headers,
       responses: { 200: { description: 'Seats.', schema: SeatListResponse } },
-      errors: [...new Set([400, ...guarded, 404])],
+      errors: errorsOf(caller, 400, 404),
     },
     {
       method: 'post',
@@ -111,7 +113,7 @@ function bookingShop(caller: Caller): Operations {
       ...headers,
       body: CreateReservationRequest,
       responses: { 201: { description: 'Held.', schema: CreateReservationResponse } },
-      errors: [...new Set([400, ...guarded, 404, 409, 429])],
+      errors: errorsOf(caller, 400, 404, 409, 429),
     },
     {
       method: 'get',
@@ -122,17 +124,17 @@ function bookingShop(caller: Caller): Operations {
       params: ReservationIdParams,
       ...headers,
       responses: { 200: { description: 'The reservation.', schema: Reservation } },
-      errors: [...new Set([400, ...guarded, 404])],
+      errors: errorsOf(caller, 400, 404),
     },
   ];
 }
 
 /** Payment's balance and payments, as `caller` reaches them. */
 function paymentShop(caller: Caller): Operations {
-  const { security, guarded } = caller;
+  const { security } = caller;
   const headers = headersOf(caller);
   return [
-    { method: 'get', path: '/balance', tag: 'payments', summary: 'Your balance', security, ...headers, responses: { 200: { description: 'Balance.', schema: BalanceResponse } }, errors: guarded },
+    { method: 'get', path: '/balance', tag: 'payments', summary: 'Your balance', security, ...headers, responses: { 200: { description: 'Balance.', schema: BalanceResponse } }, errors: errorsOf(caller) },
     {
       method: 'post',
       path: '/balance/charge',
@@ -142,7 +144,7 @@ function paymentShop(caller: Caller): Operations {
       ...headers,
       body: ChargeRequest,
       responses: { 200: { description: 'The new balance.', schema: BalanceResponse } },
-      errors: [...new Set([400, ...guarded])],
+      errors: errorsOf(caller, 400),
     },
     {
       method: 'post',
@@ -155,7 +157,7 @@ function paymentShop(caller: Caller): Operations {
       headers: z.object({ ...caller.user, [HttpHeaders.IdempotencyKey]: IdempotencyKey.optional() }),
       body: CreatePaymentRequest,
       responses: { 201: { description: 'Paid (or the first answer again).', schema: PaymentResponse } },
-      errors: [...new Set([400, ...guarded, 404, 409, 429])],
+      errors: errorsOf(caller, 400, 404, 409, 429),
     },
   ];
 }

@@ -65,6 +65,18 @@ export function hasBearer(expectedToken: string): (headers: IncomingHttpHeaders)
   return (headers) => typeof headers.authorization === 'string' && timingSafeEqual(digest(headers.authorization), expected);
 }
 
+/** The answer to a call without the operator credential (`401 AUTH.INTERNAL_CREDENTIAL_MISSING`). */
+export const operatorCredentialMissing = () => new AppError('AUTH.INTERNAL_CREDENTIAL_MISSING', 'The operator credential is required (Authorization: Bearer)');
+
+/** `hasBearer` as Express middleware, in front of an operator-only route. */
+export function requireBearer(expectedToken: string): RequestHandler {
+  const isOperator = hasBearer(expectedToken);
+  return (req, _res, next) => {
+    if (!isOperator(req.headers)) throw operatorCredentialMissing();
+    next();
+  };
+}
+
 /** `internalCredential` as Express middleware, in front of a service's own routes: the user goes to `res.locals.userId`. */
 export function requireInternalCredential(expectedToken: string): RequestHandler {
   const check = internalCredential(expectedToken);

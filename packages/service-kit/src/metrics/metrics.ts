@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Router } from 'express';
 import express from 'express';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
-import { AppError } from '../errors/app-error';
+import { operatorCredentialMissing } from '../http/internal-auth';
 
 export type { Registry } from 'prom-client';
 
@@ -42,7 +42,7 @@ export function httpMetrics(duration: HttpDuration): RequestHandler {
 export function metricsRouter(registry: Registry, mayRead?: (req: Request) => boolean): Router {
   const router = express.Router();
   router.get('/metrics', async (req, res) => {
-    if (mayRead && !mayRead(req)) throw new AppError('AUTH.INTERNAL_CREDENTIAL_MISSING', 'The operator credential is required (Authorization: Bearer)');
+    if (mayRead && !mayRead(req)) throw operatorCredentialMissing();
     res.type(registry.contentType).send(await registry.metrics());
   });
   return router;

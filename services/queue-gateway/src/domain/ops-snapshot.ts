@@ -1,3 +1,5 @@
+import type { HistogramBuckets } from '@ticketing/contracts';
+
 /*
  * The operator dashboard's figures, read from the services' own Prometheus metrics (the same numbers
  * Grafana shows): one snapshot a second; rates and percentiles come from the difference between two
@@ -53,11 +55,8 @@ export function total(samples: readonly Sample[] | undefined, name: string, wher
   return samples.reduce((sum, sample) => (matches(sample, name, where) ? sum + sample.value : sum), 0);
 }
 
-/** A histogram's cumulative buckets (upper bounds in seconds, -1 for +Inf; counts), summed over the other labels. */
-export interface Buckets {
-  le: number[];
-  counts: number[];
-}
+/** A histogram's cumulative buckets (the contract's shape), summed over the other labels. */
+export type Buckets = HistogramBuckets;
 
 export function buckets(samples: readonly Sample[], name: string, where: Readonly<Record<string, string>>): Buckets {
   const byBound = new Map<number, number>();

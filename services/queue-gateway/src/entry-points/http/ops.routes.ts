@@ -1,16 +1,13 @@
 import express, { type Router } from 'express';
 import type { OpsSnapshot } from '@ticketing/contracts';
-import { AppError, hasBearer, type Registry } from '@ticketing/service-kit';
+import { requireBearer, type Registry } from '@ticketing/service-kit';
 import { buckets, parseMetrics, total } from '../../domain/ops-snapshot';
-import type { AdmissionLimit } from '../../domain/admission-limit';
-import type { QueueCounts } from '../../data-access/redis-queue/queue.store';
+import type { QueueStats } from './queue.routes';
 
 export interface OpsRoutesDependencies {
   operatorToken: string;
-  counts: () => Promise<QueueCounts>;
-  limit: AdmissionLimit;
-  breakerState: () => string;
-  connectedWaiters: () => number;
+  /** The queue's figures, as `GET /queue/stats` reads them (`readQueueStats`). */
+  queueStats: () => Promise<QueueStats>;
   metrics: Registry;
   /** The other services' `/metrics` text, or undefined when one does not answer. */
   scrape: () => Promise<{ payment?: string; sink?: string }>;
@@ -19,23 +16,21 @@ export interface OpsRoutesDependencies {
 /** `GET /ops/snapshot`: the dashboard's data, behind the operator credential (the page itself holds no data). */
 export function opsRoutes(deps: OpsRoutesDependencies): Router {
   const router = express.Router();
-  const isOperator = hasBearer(deps.operatorToken);
-  router.get('/ops/snapshot', async (req, res) => {
-    if (!isOperator(req.headers)) throw new AppError('AUTH.INTERNAL_CREDENTIAL_MISSING', 'The operator credential is required (Authorization: Bearer)');
-    const [counts, own, others] = await Promise.all([deps.counts().catch(() => undefined), deps.metrics.metrics(), deps.scrape()]);
+  router.get('/ops/snapshot', requireBearer(deps.operatorToken), async (_req, res) => {
+    const [stats, own, others] = await Promise.all([deps.queueStats().catch(() => undefined), deps.metrics.metrics(), deps.scrape()]);
     const gateway = parseMetrics(own);
     const payment = others.payment === undefined ? undefined : parseMetrics(others.payment);
     const sink = others.sink === undefined ? undefined : parseMetrics(others.sink);
     const snapshot: OpsSnapshot = {
       at: Date.now(),
-      queue: counts
+      queue: stats
         ? {
-            waiting: counts.waiting,
-            active: counts.active,
-            limit: counts.limit ?? deps.limit.limit,
-            admissionRatePerSecond: counts.admissionRatePerSecond,
-            connectedWaiters: deps.connectedWaiters(),
-            breaker: deps.breakerState(),
+            waiting: stats.waiting,
+            active: stats.active,
+            limit: stats.maxActive,
+            admissionRatePerSecond: stats.admissionRatePerSecond,
+            connectedWaiters: stats.connectedWaiters,
+            breaker: stats.breaker,
           }
         : null,
       admitted: total(gateway, 'queue_admitted_total'),

@@ -63,6 +63,32 @@ export function viewOfLimit(admissionLimit: AdmissionLimit): AdmissionLimitView 
   };
 }
 
+/** `GET /queue/stats`: the contract's fields and what the gateway adds. */
+export interface QueueStats extends QueueStatsResponse {
+  admissionLimit: AdmissionLimitView;
+  connectedWaiters: number;
+  admissionRatePerSecond: number;
+  breaker: string;
+}
+
+/** What `GET /queue/stats` answers (and the operator dashboard shows); rejects when Redis does not answer. */
+export function readQueueStats(deps: Pick<QueueRoutesDependencies, 'store' | 'admissionLimit' | 'room' | 'breakerState'>): () => Promise<QueueStats> {
+  return async () => {
+    const counts = await deps.store.counts(Date.now());
+    const admissionLimit = viewOfLimit(deps.admissionLimit);
+    return {
+      waiting: counts.waiting,
+      active: counts.active,
+      // The limit the last admission used (any gateway process), else this process's.
+      maxActive: counts.limit ?? admissionLimit.limit,
+      admissionLimit,
+      connectedWaiters: deps.room.size,
+      admissionRatePerSecond: Math.round(counts.admissionRatePerSecond * 1_000) / 1_000,
+      breaker: deps.breakerState(),
+    };
+  };
+}
+
 /** Redis failures on the queue's own routes are "try again shortly", not an internal error. */
 function unavailable(error: unknown): never {
   if (error instanceof AppError) throw error;
@@ -154,21 +180,8 @@ export function queueRoutes(deps: QueueRoutesDependencies): ApiRoute[] {
     return { status: 204, headers: NO_STORE };
   };
 
-  const stats = async () => {
-    const counts = await store.counts(Date.now()).catch(unavailable);
-    const admissionLimit = viewOfLimit(deps.admissionLimit);
-    const body: QueueStatsResponse = {
-      waiting: counts.waiting,
-      active: counts.active,
-      // The limit the last admission used (any gateway process), else this process's.
-      maxActive: counts.limit ?? admissionLimit.limit,
-      admissionLimit,
-      connectedWaiters: deps.room.size,
-      admissionRatePerSecond: Math.round(counts.admissionRatePerSecond * 1_000) / 1_000,
-      breaker: deps.breakerState(),
-    };
-    return { status: 200, body };
-  };
+  const readStats = readQueueStats(deps);
+  const stats = async () => ({ status: 200, body: await readStats().catch(unavailable) });
 
   return [
     { method: 'POST', path: '/queue/tokens', handle: issue },
