@@ -5,7 +5,7 @@ import { waitFor } from '@ticketing/devstack/testing';
 import { startArrivals, type ResilientJourneyResult } from './support/resilient-journey';
 import { Traffic } from './support/traffic';
 import { AS_OPERATOR } from '../support/platform';
-import { auditOutcome, auditUntilClean, cleanAudit, LONG, SCENARIO_TIMEOUT_MS, queryOne, seconds, startChaosPlatform, writeChaosReport, type ChaosPlatform } from './support/chaos-platform';
+import { auditOutcome, auditUntilClean, cleanAudit, LONG, SCENARIO_TIMEOUT_MS, queryOne, seconds, startChaosPlatform, reportScenario, type ChaosPlatform } from './support/chaos-platform';
 
 const USERS = LONG ? 120 : 30;
 const ARRIVALS_MS = LONG ? 40_000 : 14_000;
@@ -91,16 +91,14 @@ describe('fault: booking and then the gateway killed (kill -9) mid-load, each re
       SELECT count(*) FILTER (WHERE status = 'CONFIRMED') AS confirmed, count(*) FILTER (WHERE status = 'EXPIRED') AS expired
         FROM "${booking.schema}".reservations`);
 
-    writeChaosReport({
+    reportScenario({
       scenario: 'booking + gateway kill -9',
-      variant: LONG ? 'long' : 'fast',
       users: USERS,
-      paid: results.filter((r) => r.paid).length,
-      requests: traffic.calls.length,
-      errorsByCode: traffic.errorsByCode(),
-      recoverySeconds: seconds(gatewayRestartedAt, admissionResumedAt),
-      settledSeconds: seconds(gatewayRestartedAt, cleanAt),
-      audit: cleanAt ? 'pass' : 'fail',
+      results,
+      traffic,
+      faultEndedAt: gatewayRestartedAt,
+      recoveredAt: admissionResumedAt,
+      cleanAt,
       notes: `each down ~${DOWN_MS / 1000} s + restart; booking answered again ${seconds(bookingRestartedAt, traffic.firstSuccess(bookingRestartedAt, (c) => c.route === 'reservations' || c.route === 'concerts'))} s after its restart; ${holds.confirmed} holds confirmed, ${holds.expired} expired; max active seen ${maxActiveSeen}/${MAX_ACTIVE}; recovery = first admission after the gateway restart`,
     });
     expect(held).toBe('0');

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { waitFor } from '@ticketing/devstack/testing';
 import { startArrivals, type ResilientJourneyResult } from './support/resilient-journey';
 import { Traffic } from './support/traffic';
-import { auditOutcome, auditUntilClean, cleanAudit, LONG, SCENARIO_TIMEOUT_MS, queryOne, seconds, startChaosPlatform, writeChaosReport, type ChaosPlatform } from './support/chaos-platform';
+import { auditOutcome, auditUntilClean, cleanAudit, LONG, SCENARIO_TIMEOUT_MS, queryOne, seconds, startChaosPlatform, reportScenario, type ChaosPlatform } from './support/chaos-platform';
 
 const USERS = LONG ? 150 : 30;
 const DOWN_MS = LONG ? 60_000 : 10_000;
@@ -68,16 +68,14 @@ describe('fault: Kafka broker killed mid-load, restarted later', () => {
       SELECT (SELECT count(*) FROM "${payment.schema}".payments WHERE status = 'COMPLETED') AS completed,
              (SELECT count(*) FROM "${sink.schema}".stored_events) AS stored`);
 
-    writeChaosReport({
+    reportScenario({
       scenario: 'Kafka broker down',
-      variant: LONG ? 'long' : 'fast',
       users: USERS,
-      paid: results.filter((r) => r.paid).length,
-      requests: traffic.calls.length,
-      errorsByCode: traffic.errorsByCode(),
-      recoverySeconds: seconds(restartedAt, drainedAt),
-      settledSeconds: seconds(restartedAt, cleanAt),
-      audit: cleanAt ? 'pass' : 'fail',
+      results,
+      traffic,
+      faultEndedAt: restartedAt,
+      recoveredAt: drainedAt,
+      cleanAt,
       notes: `down ${seconds(stoppedAt, restartedAt)} s; ${backlog} event(s) waited in the outbox; recovery = outbox drained`,
     });
     expect(counts).toEqual({ completed: String(USERS), stored: String(USERS) });

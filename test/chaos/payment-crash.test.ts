@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { waitFor } from '@ticketing/devstack/testing';
 import { startArrivals, type ResilientJourneyResult } from './support/resilient-journey';
 import { Traffic } from './support/traffic';
-import { auditOutcome, auditUntilClean, cleanAudit, LONG, SCENARIO_TIMEOUT_MS, queryOne, seconds, startChaosPlatform, writeChaosReport, type ChaosPlatform } from './support/chaos-platform';
+import { auditOutcome, auditUntilClean, cleanAudit, LONG, SCENARIO_TIMEOUT_MS, queryOne, seconds, startChaosPlatform, reportScenario, type ChaosPlatform } from './support/chaos-platform';
 
 const USERS = LONG ? 120 : 30;
 const ARRIVALS_MS = LONG ? 40_000 : 10_000;
@@ -56,16 +56,14 @@ describe('fault: payment killed (kill -9) mid-load, then restarted', () => {
              (SELECT count(*) FROM "${payment.schema}".ledger_entries WHERE type = 'PAYMENT') AS deductions
         FROM "${payment.schema}".payments`);
 
-    writeChaosReport({
+    reportScenario({
       scenario: 'payment kill -9',
-      variant: LONG ? 'long' : 'fast',
       users: USERS,
-      paid: results.filter((r) => r.paid).length,
-      requests: traffic.calls.length,
-      errorsByCode: traffic.errorsByCode(),
-      recoverySeconds: seconds(restartedAt, traffic.firstSuccess(restartedAt, (c) => c.route === 'payments' || c.route === 'balance')),
-      settledSeconds: seconds(restartedAt, cleanAt),
-      audit: cleanAt ? 'pass' : 'fail',
+      results,
+      traffic,
+      faultEndedAt: restartedAt,
+      recoveredAt: traffic.firstSuccess(restartedAt, (c) => c.route === 'payments' || c.route === 'balance'),
+      cleanAt,
       notes: `down ${seconds(killedAt, restartedAt)} s; ${settledFromLog} payment(s) settled by recovery; ${states.refunded} refunded`,
     });
     expect(auditOutcome(checks)).toEqual(cleanAudit(checks));

@@ -5,7 +5,7 @@ import { waitFor } from '@ticketing/devstack/testing';
 import type { PlatformService } from '../support/platform';
 import { startArrivals, type ResilientJourneyResult } from './support/resilient-journey';
 import { Traffic } from './support/traffic';
-import { auditOutcome, auditUntilClean, cleanAudit, LONG, SCENARIO_TIMEOUT_MS, seconds, startChaosPlatform, terminateBackends, writeChaosReport, type ChaosPlatform } from './support/chaos-platform';
+import { auditOutcome, auditUntilClean, cleanAudit, LONG, SCENARIO_TIMEOUT_MS, startChaosPlatform, terminateBackends, reportScenario, type ChaosPlatform } from './support/chaos-platform';
 
 const USERS = LONG ? 120 : 30;
 const ARRIVALS_MS = LONG ? 40_000 : 10_000;
@@ -69,16 +69,14 @@ describe('fault: every service\'s Postgres connections terminated mid-load', () 
   it('when the dust settles, then money, seats, events and tokens audit exactly', async () => {
     const { checks, cleanAt } = await auditUntilClean(chaos, 90_000);
 
-    writeChaosReport({
+    reportScenario({
       scenario: 'Postgres connections terminated',
-      variant: LONG ? 'long' : 'fast',
       users: USERS,
-      paid: results.filter((r) => r.paid).length,
-      requests: traffic.calls.length,
-      errorsByCode: traffic.errorsByCode(),
-      recoverySeconds: seconds(lastCutAt, traffic.firstSuccess(lastCutAt, () => true)),
-      settledSeconds: seconds(lastCutAt, cleanAt),
-      audit: cleanAt ? 'pass' : 'fail',
+      results,
+      traffic,
+      faultEndedAt: lastCutAt,
+      recoveredAt: traffic.firstSuccess(lastCutAt, () => true),
+      cleanAt,
       notes: `${ROUNDS} rounds, ${terminated} backends terminated across the four services`,
     });
     expect(auditOutcome(checks)).toEqual(cleanAudit(checks));

@@ -5,7 +5,7 @@ import { waitFor } from '@ticketing/devstack/testing';
 import { startArrivals, type ResilientJourneyResult } from './support/resilient-journey';
 import { Traffic } from './support/traffic';
 import { AS_OPERATOR } from '../support/platform';
-import { auditOutcome, auditUntilClean, cleanAudit, LONG, SCENARIO_TIMEOUT_MS, queryOne, seconds, startChaosPlatform, writeChaosReport, type ChaosPlatform } from './support/chaos-platform';
+import { auditOutcome, auditUntilClean, cleanAudit, LONG, SCENARIO_TIMEOUT_MS, queryOne, seconds, startChaosPlatform, reportScenario, type ChaosPlatform } from './support/chaos-platform';
 
 const USERS = LONG ? 150 : 30;
 const DOWN_MS = LONG ? 30_000 : 5_000;
@@ -89,16 +89,14 @@ describe('fault: Redis killed (kill -9) mid-load, restarted from its AOF', () =>
   it('when Redis is back, then the breaker closed, and money, seats, events and tokens (no paid user still active, never more than the max) audit exactly', async () => {
     const { checks, cleanAt } = await auditUntilClean(chaos, 90_000);
 
-    writeChaosReport({
+    reportScenario({
       scenario: 'Redis kill -9 + AOF restart',
-      variant: LONG ? 'long' : 'fast',
       users: USERS,
-      paid: results.filter((r) => r.paid).length,
-      requests: traffic.calls.length,
-      errorsByCode: traffic.errorsByCode(),
-      recoverySeconds: seconds(restartedAt, breakerClosedAt),
-      settledSeconds: seconds(restartedAt, cleanAt),
-      audit: cleanAt ? 'pass' : 'fail',
+      results,
+      traffic,
+      faultEndedAt: restartedAt,
+      recoveredAt: breakerClosedAt,
+      cleanAt,
       notes: `down ${seconds(killedAt, restartedAt)} s; ${traffic.between(killedAt, restartedAt).filter((c) => PROTECTED.has(c.route) && c.status === 200).length} protected calls answered during it; breaker open ${seconds(killedAt, breakerOpenAt)} s after the kill; ${results.reduce((n, r) => n + r.requeued, 0)} user(s) had to queue again`,
     });
     expect(breakerClosedAt).toBeDefined();

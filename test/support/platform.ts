@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { TopicPartitions } from '@ticketing/contracts';
 import { ensureTopics, readLivePid, startKafkaBroker, stopProcess } from '@ticketing/devstack';
-import { createPrismaClient, DEV_CREDENTIALS } from '@ticketing/service-kit';
+import { DEV_CREDENTIALS } from '@ticketing/service-kit';
 import { seedCatalogue } from '@ticketing/booking/testing';
 
 const services = join(__dirname, '../../services');

@@ -1,9 +1,10 @@
-import { Duplex, PassThrough } from 'node:stream';
+import { Duplex } from 'node:stream';
 import { connect } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ErrorBody } from '@ticketing/contracts';
-import { createLogger, createMetricsRegistry, createServiceApp, listen, type RunningServer } from '../src';
+import type { RunningServer } from '../src';
+import { serveRoutes } from './support/serve-routes';
 import { answerClientError } from '../src/http/client-error';
 
 interface RawAnswer {
@@ -22,13 +23,7 @@ describe('listen: requests the HTTP parser refuses', () => {
   beforeAll(async () => {
     const routes = express.Router();
     routes.get('/things', (_req, res) => void res.json({ ok: true }));
-    const app = createServiceApp({
-      logger: createLogger({ service: 'test', destination: new PassThrough(), level: 'info' }),
-      metrics: createMetricsRegistry('test'),
-      readiness: [],
-      routes: [routes],
-    });
-    server = await listen(app, 0, '127.0.0.1');
+    server = await serveRoutes(routes);
   });
 
   afterAll(() => server.close());

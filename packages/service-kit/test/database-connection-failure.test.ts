@@ -1,8 +1,8 @@
-import { PassThrough } from 'node:stream';
 import express from 'express';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createLogger, createMetricsRegistry, createServiceApp, isDatabaseConnectionFailure, listen, type RunningServer } from '../src';
+import { isDatabaseConnectionFailure, type RunningServer } from '../src';
+import { serveRoutes } from './support/serve-routes';
 
 const databaseUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/ticketing_test';
 
@@ -37,13 +37,7 @@ describe('a route whose database connection is terminated mid-request', () => {
     routes.get('/quick', async (_req, res) => {
       res.json((await db.query('SELECT 1 AS one')).rows);
     });
-    const app = createServiceApp({
-      logger: createLogger({ service: 'test', destination: new PassThrough(), level: 'fatal' }),
-      metrics: createMetricsRegistry('test'),
-      readiness: [],
-      routes: [routes],
-    });
-    server = await listen(app, 0, '127.0.0.1');
+    server = await serveRoutes(routes, { logLevel: 'fatal' });
   });
 
   afterAll(async () => {

@@ -1,9 +1,9 @@
-import { PassThrough } from 'node:stream';
 import { deflateSync, gzipSync } from 'node:zlib';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { z } from 'zod';
-import { createLogger, createMetricsRegistry, createServiceApp, listen, parseInput, type RunningServer } from '../src';
+import { parseInput, type RunningServer } from '../src';
+import { serveRoutes } from './support/serve-routes';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../src/http/json-body';
 
 describe('createServiceApp: JSON bodies', () => {
@@ -18,13 +18,7 @@ describe('createServiceApp: JSON bodies', () => {
       echoed += 1;
       res.type('json').send(JSON.stringify(req.body));
     });
-    const app = createServiceApp({
-      logger: createLogger({ service: 'test', destination: new PassThrough(), level: 'info' }),
-      metrics: createMetricsRegistry('test'),
-      readiness: [],
-      routes: [routes],
-    });
-    server = await listen(app, 0, '127.0.0.1');
+    server = await serveRoutes(routes);
   });
 
   afterAll(() => server.close());

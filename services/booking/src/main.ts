@@ -1,4 +1,4 @@
-import { closeRedis, createMetricsRegistry, createWorkerRedisClient, openPostgres, openRedis, runService, serveHttp } from '@ticketing/service-kit';
+import { closeRedis, createWorkerRedisClient, openPostgres, openRedis, runService, serveHttp } from '@ticketing/service-kit';
 import { buildApp } from './app';
 import { loadConfig } from './config';
 import { PrismaClient } from './data-access/generated/prisma/client';
@@ -6,10 +6,9 @@ import { startHoldSweeper } from './entry-points/jobs/hold-expiry.jobs';
 import { wireBooking } from './wiring';
 
 void runService('booking', loadConfig, async (runtime) => {
-  const { config, logger, shutdown } = runtime;
+  const { config, logger, metrics, shutdown } = runtime;
   const postgres = openPostgres(runtime, PrismaClient, config);
   const redis = openRedis(runtime, config.REDIS_URL);
-  const metrics = createMetricsRegistry('booking');
   const workerRedis = createWorkerRedisClient(config.REDIS_URL, logger);
   shutdown.add('hold-expiry-redis', () => closeRedis(workerRedis));
   const wiring = wireBooking({

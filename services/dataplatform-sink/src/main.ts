@@ -1,14 +1,13 @@
-import { createMetricsRegistry, openKafka, openPostgres, runService, serveHttp } from '@ticketing/service-kit';
+import { openKafka, openPostgres, runService, serveHttp } from '@ticketing/service-kit';
 import { buildApp } from './app';
 import { loadConfig } from './config';
 import { PrismaClient } from './data-access/generated/prisma/client';
 import { wireSink } from './wiring';
 
 void runService('dataplatform-sink', loadConfig, async (runtime) => {
-  const { config, logger, shutdown } = runtime;
+  const { config, logger, metrics, shutdown } = runtime;
   const postgres = openPostgres(runtime, PrismaClient, config);
-  const kafka = openKafka(runtime, 'dataplatform-sink', config.KAFKA_BROKERS);
-  const metrics = createMetricsRegistry('dataplatform-sink');
+  const kafka = openKafka(runtime, config);
   const wiring = wireSink({
     prisma: postgres.prisma,
     kafka: kafka.kafka,

@@ -1,4 +1,4 @@
-import { createMetricsRegistry, openKafka, openPostgres, runService, serveHttp } from '@ticketing/service-kit';
+import { openKafka, openPostgres, runService, serveHttp } from '@ticketing/service-kit';
 import { buildApp } from './app';
 import { loadConfig } from './config';
 import { PrismaClient } from './data-access/generated/prisma/client';
@@ -8,10 +8,9 @@ import { startPaymentRecovery } from './entry-points/jobs/payment-recovery.job';
 import { wirePayment } from './wiring';
 
 void runService('payment', loadConfig, async (runtime) => {
-  const { config, logger, shutdown } = runtime;
+  const { config, logger, metrics, shutdown } = runtime;
   const postgres = openPostgres(runtime, PrismaClient, config);
-  const kafka = openKafka(runtime, 'payment', config.KAFKA_BROKERS);
-  const metrics = createMetricsRegistry('payment');
+  const kafka = openKafka(runtime, config);
   const wiring = wirePayment({
     prisma: postgres.prisma,
     registry: metrics,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import type { InternalReservation } from '@ticketing/contracts';
+import type { InternalReservation, PaymentResponse } from '@ticketing/contracts';
 import { AppError } from '@ticketing/service-kit';
 import type { BalanceSnapshot, BalanceStore } from '../src/domain/balance';
 import { KeyedSerializer } from '../src/domain/keyed-serializer';
-import type { BookingPort, Confirmation, PaymentRecord, PaymentStore } from '../src/domain/payment';
+import type { BookingPort, Confirmation, Failure, PaymentOutcome, PaymentRecord, PaymentStore } from '../src/domain/payment';
 import type { PaymentEvents } from '../src/domain/payment-events';
 import { PaymentSettlement } from '../src/domain/payment-settlement';
 import { PaymentService } from '../src/domain/payment.service';
@@ -32,19 +32,19 @@ class MemoryPayments implements PaymentStore, BalanceStore {
   async findByKey(userId: string, key: string) {
     return [...this.rows.values()].find((row) => row.userId === userId && row.idempotencyKey === key);
   }
-  async start(payment: PaymentRecord | (Omit<PaymentRecord, 'status' | 'response'>), seen: BalanceSnapshot) {
+  async start(payment: PaymentRecord | (Omit<PaymentRecord, 'status' | 'outcome'>), seen: BalanceSnapshot) {
     const taken = [...this.rows.values()].some((row) => row.reservationId === payment.reservationId || (payment.idempotencyKey !== null && row.idempotencyKey === payment.idempotencyKey));
     if (taken) return { kind: 'duplicate' } as const;
     if (seen.version !== this.balance.version) return { kind: 'stale' } as const;
     this.balance = { amount: this.balance.amount - payment.amount, version: this.balance.version + 1 };
-    this.rows.set(payment.id, { ...payment, status: 'PENDING', response: null });
+    this.rows.set(payment.id, { ...payment, status: 'PENDING', outcome: null });
     return { kind: 'started' } as const;
   }
-  async complete(payment: { id: string }, _event: unknown, response: PaymentRecord['response']) {
-    return this.finish(payment.id, 'COMPLETED', response) && ++this.completions > 0;
+  async complete(payment: { id: string }, _event: unknown, receipt: PaymentResponse) {
+    return this.finish(payment.id, 'COMPLETED', { kind: 'completed', receipt }) && ++this.completions > 0;
   }
-  async refund(payment: { id: string; amount: number }, _failure: unknown, response: PaymentRecord['response']) {
-    if (!this.finish(payment.id, 'REFUNDED', response)) return false;
+  async refund(payment: { id: string; amount: number }, failure: Failure) {
+    if (!this.finish(payment.id, 'REFUNDED', { kind: 'refunded', failure })) return false;
     this.balance = { amount: this.balance.amount + payment.amount, version: this.balance.version + 1 };
     return true;
   }
@@ -57,10 +57,10 @@ class MemoryPayments implements PaymentStore, BalanceStore {
   async charge() {
     return { kind: 'stale' } as const;
   }
-  private finish(id: string, status: 'COMPLETED' | 'REFUNDED', response: PaymentRecord['response']): boolean {
+  private finish(id: string, status: 'COMPLETED' | 'REFUNDED', outcome: PaymentOutcome): boolean {
     const row = this.rows.get(id);
     if (row?.status !== 'PENDING') return false;
-    this.rows.set(id, { ...row, status, response });
+    this.rows.set(id, { ...row, status, outcome });
     return true;
   }
 }
@@ -132,7 +132,7 @@ describe('the settlement, in memory', () => {
 
     const settled = await service(store, port).settlement.settle(ref(PAYMENT_2));
 
-    expect(settled).toMatchObject({ kind: 'refunded', response: { status: 409, body: { code: 'BOOKING.RESERVATION_EXPIRED' } } });
+    expect(settled).toMatchObject({ kind: 'refunded', failure: { code: 'BOOKING.RESERVATION_EXPIRED' } });
     expect(store.balance.amount).toBe(1_000);
     expect(calls.release).toBe(1);
   });

@@ -1,16 +1,15 @@
 import { join } from 'node:path';
-import { createMetricsRegistry, openKafka, openPostgres, openRedis, runService, serveHttp } from '@ticketing/service-kit';
+import { openKafka, openPostgres, openRedis, runService, serveHttp } from '@ticketing/service-kit';
 import { loadConfig } from './config';
 import { PrismaClient } from './data-access/generated/prisma/client';
 import { wireGateway } from './wiring';
 
 // Shutdown steps run in reverse order of registration: HTTP stops first, the clients close last.
 void runService('queue-gateway', loadConfig, async (runtime) => {
-  const { config, logger, shutdown } = runtime;
-  const metrics = createMetricsRegistry('queue-gateway');
+  const { config, logger, metrics, shutdown } = runtime;
   const postgres = openPostgres(runtime, PrismaClient, config);
   const redis = openRedis(runtime, config.REDIS_URL);
-  const kafka = openKafka(runtime, 'queue-gateway', config.KAFKA_BROKERS);
+  const kafka = openKafka(runtime, config);
 
   const gateway = wireGateway({
     config,

@@ -2,54 +2,32 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ErrorBody, IssueTokenResponse } from '@ticketing/contracts';
 import { readLivePid, startRedisServer, stopProcess } from '@ticketing/devstack';
 import { freePort } from '@ticketing/devstack/testing';
 import { keyedLimit, type RateLimit } from '../src/data-access/rate.limiter';
 import { bodyIdentity } from '../src/entry-points/http/caller-identity';
-import { startRecorder, type Recorder } from './support/gateway-fixture';
-import { send, startDoor, type Door } from './support/identity-kit';
-import { deleteKeysUnder, filePrefix, keysUnder, openRedis, silentLogger } from './support/queue-test-kit';
+import { doorRig, send, type Door } from './support/identity-kit';
+import { keysUnder, openRedis, silentLogger } from './support/queue-test-kit';
 
 /*
  * Rate limits on POST /queue/tokens, counted in Redis under QUEUE_KEY_PREFIX (shared by every gateway
  * instance), with real concurrent requests; and what happens when the limiter's Redis goes away.
  */
 
-const prefixes = filePrefix();
 const scratch = mkdtempSync(join(tmpdir(), 'qg-ratelimit-'));
-let redis: Redis;
-let upstream: Recorder;
-const doors: Door[] = [];
+const rig = doorRig();
 
-beforeAll(async () => {
-  redis = await openRedis();
-  upstream = await startRecorder('booking');
-});
-afterEach(async () => {
-  await Promise.all(doors.splice(0).map((door) => door.close()));
-});
-afterAll(async () => {
-  await upstream?.close();
-  await deleteKeysUnder(redis, prefixes.base);
-  await redis.quit();
+afterAll(() => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
 /** A door whose limits count in `limitRedis` (the shared test Redis unless told otherwise). */
-async function doorWith(limits: { perUser: RateLimit; perAddress: RateLimit }, limitRedis: Redis = redis) {
-  const prefix = prefixes.next();
+async function doorWith(limits: { perUser: RateLimit; perAddress: RateLimit }, limitRedis: Redis = rig.redis) {
+  const prefix = rig.prefixes.next();
   const limit = (name: string, rate: RateLimit) => keyedLimit({ redis: limitRedis, keyPrefix: `${prefix}rl:${name}`, limit: rate, logger: silentLogger() });
-  const door = await startDoor({
-    redis,
-    prefix,
-    identify: bodyIdentity,
-    issueLimits: { perUser: limit('user', limits.perUser), perAddress: limit('address', limits.perAddress) },
-    upstreamUrl: upstream.url,
-  });
-  doors.push(door);
-  return { door, prefix };
+  return rig.open({ prefix, identify: bodyIdentity, issueLimits: { perUser: limit('user', limits.perUser), perAddress: limit('address', limits.perAddress) } });
 }
 
 const issue = (door: Door, userId: string) => send(door, 'POST', '/queue/tokens', { body: { userId } });
@@ -76,8 +54,8 @@ describe('POST /queue/tokens: per-user limit', () => {
     const refused = answers.filter((a) => a.status === 429);
     expect(refused).toHaveLength(20);
     for (const answer of refused) expectRateLimited(answer, 60);
-    expect(await redis.zcard(`${prefix}waiting`)).toBe(1);
-    expect(await redis.get(`${prefix}rl:user:hasty-user`)).toBe('30');
+    expect(await rig.redis.zcard(`${prefix}waiting`)).toBe(1);
+    expect(await rig.redis.get(`${prefix}rl:user:hasty-user`)).toBe('30');
   });
 
   it('when one user is over the limit, then another user is still served', async () => {
@@ -113,9 +91,9 @@ describe('POST /queue/tokens: per-address limit', () => {
     const refused = answers.filter((a) => a.status === 429);
     expect(refused).toHaveLength(25);
     for (const answer of refused) expectRateLimited(answer, 60);
-    expect(await redis.zcard(`${prefix}waiting`)).toBe(15);
+    expect(await rig.redis.zcard(`${prefix}waiting`)).toBe(15);
     // Refused by address before identity: none of the 25 used up a per-user allowance.
-    const userCounters = (await keysUnder(redis, `${prefix}rl:user:`)).length;
+    const userCounters = (await keysUnder(rig.redis, `${prefix}rl:user:`)).length;
     expect(userCounters).toBe(15);
   });
 
@@ -145,7 +123,7 @@ describe("POST /queue/tokens: the limiter's Redis goes away", () => {
 
   afterAll(async () => {
     limitRedis?.disconnect();
-    const pidFile = join(own.dir, 'redis.pid');
+    const pidFile = join(own.dir, 'rig.redis.pid');
     const pid = readLivePid(pidFile);
     if (pid !== undefined) await stopProcess(pid, pidFile);
   });
@@ -155,13 +133,13 @@ describe("POST /queue/tokens: the limiter's Redis goes away", () => {
     expect((await issue(door, 'before-outage')).status).toBe(201);
     expect(await limitRedis.get(`${prefix}rl:user:before-outage`)).toBe('1');
 
-    const pidFile = join(own.dir, 'redis.pid');
+    const pidFile = join(own.dir, 'rig.redis.pid');
     await stopProcess(readLivePid(pidFile)!, pidFile);
     const answers = await Promise.all(Array.from({ length: 10 }, () => issue(door, 'during-outage')));
 
     expect(answers.every((a) => a.status < 500)).toBe(true);
     expect(answers.filter((a) => a.status === 201 || a.status === 200)).toHaveLength(3);
     expect(answers.filter((a) => a.status === 429)).toHaveLength(7);
-    expect(await redis.get(`${prefix}u:during-outage`)).not.toBeNull();
+    expect(await rig.redis.get(`${prefix}u:during-outage`)).not.toBeNull();
   });
 });

@@ -1,27 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { newPaymentCompleted, Topics, toPaymentCompletedMessage, type PaymentCompletedV1 } from '@ticketing/contracts';
 import { createKafka } from '@ticketing/service-kit';
 import { waitFor } from '@ticketing/devstack/testing';
-import { startFallbackSync, type FallbackSync } from '../src/data-access/fallback/fallback-sync';
-import { FallbackTokenRepository } from '../src/data-access/fallback/fallback-token.repository';
-import type { RedisQueueStore } from '../src/data-access/redis-queue/queue.store';
 import { startPaymentCompletedConsumer, type PaymentCompletedConsumer } from '../src/entry-points/kafka/payment-completed.consumer';
-import { createFallbackDb, type FallbackDb } from './support/fallback-db';
-import {
-  activeTokens,
-  deleteKeysUnder,
-  newStore,
-  silentLogger,
-  startGateway,
-  startRecorder,
-  through,
-  type Gateway,
-  type Recorder,
-} from './support/gateway-fixture';
-import { REDIS_URL, openRedis, filePrefix } from './support/queue-test-kit';
+import { activeTokens, gatewayRig, silentLogger, through } from './support/gateway-fixture';
 
 /*
  * PaymentCompleted through the real broker (`npm test`'s Kafka) into the gateway's consumer, with a
@@ -30,36 +14,22 @@ import { REDIS_URL, openRedis, filePrefix } from './support/queue-test-kit';
  */
 
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
-const prefix = filePrefix().base;
 // The topic is shared with every other run on this broker: user ids unique to this run, so another
 // run's payment for a "payer" can never expire this run's token.
 const run = randomUUID().slice(0, 8);
 const user = (name: string) => `${name}-${run}`;
 const kafka = createKafka({ clientId: 'queue-gateway-test', brokers: BROKERS, logger: silentLogger() });
 
-let redis: Redis;
-let db: FallbackDb;
-let store: RedisQueueStore;
-let repository: FallbackTokenRepository;
-let sync: FallbackSync;
-let upstream: Recorder;
-let gateway: Gateway;
+const rig = gatewayRig({ schema: 'paid', sync: true });
 let consumer: PaymentCompletedConsumer;
 let producer: Producer;
 
 beforeAll(async () => {
-  redis = await openRedis(REDIS_URL, { failFast: true });
-  db = await createFallbackDb('paid');
-  store = newStore(redis, prefix);
-  repository = new FallbackTokenRepository(db.prisma);
-  sync = startFallbackSync({ redis, prefix, repository, snapshot: (at) => store.snapshot(at), intervalMs: 100, logger: silentLogger() });
-  upstream = await startRecorder('payment');
-  gateway = await startGateway({ store, repository, bookingUrl: upstream.url, paymentUrl: upstream.url });
   consumer = startPaymentCompletedConsumer({
     kafka,
     groupId: `queue-gateway-test-${randomUUID()}`,
-    expireUser: (userId, now, options) => store.expireUser(userId, now, options),
-    expireInFallback: (userId, options) => repository.expireUser(userId, options),
+    expireUser: (userId, now, options) => rig.store.expireUser(userId, now, options),
+    expireInFallback: (userId, options) => rig.repository.expireUser(userId, options),
     logger: silentLogger(),
   });
   producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -69,12 +39,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await consumer?.close();
   await producer?.disconnect();
-  await sync?.close();
-  await gateway?.close();
-  await upstream?.close();
-  await deleteKeysUnder(redis, prefix);
-  await redis?.quit();
-  await db?.drop();
 });
 
 const paymentFor = (userId: string, fields: Partial<PaymentCompletedV1> = {}) =>
@@ -84,25 +48,25 @@ const publish = (...messages: { key: string; value: string; headers?: Record<str
 
 describe('PaymentCompleted consumer', () => {
   it('when a payment completes for a user, then their token gets 401 within 5 s and the fallback row becomes EXPIRED', async () => {
-    const [token] = await activeTokens(store, [user('payer')]);
-    await sync.flush();
-    expect((await through(gateway, '/balance', { token })).status).toBe(201);
+    const [token] = await activeTokens(rig.store, [user('payer')]);
+    await rig.sync.flush();
+    expect((await through(rig.gateway, '/balance', { token })).status).toBe(201);
 
     await publish(toPaymentCompletedMessage(paymentFor(user('payer'))));
 
-    await waitFor('the token refused', async () => ((await through(gateway, '/balance', { token })).status === 401 ? true : undefined), 5_000, 100);
-    await sync.flush();
-    expect(await repository.findByToken(token)).toMatchObject({ userId: user('payer'), status: 'EXPIRED' });
-    expect(await redis.get(`${prefix}u:${user('payer')}`)).toBeNull();
+    await waitFor('the token refused', async () => ((await through(rig.gateway, '/balance', { token })).status === 401 ? true : undefined), 5_000, 100);
+    await rig.sync.flush();
+    expect(await rig.repository.findByToken(token)).toMatchObject({ userId: user('payer'), status: 'EXPIRED' });
+    expect(await rig.redis.get(`${rig.prefix}u:${user('payer')}`)).toBeNull();
   });
 
   it('when the same event is delivered again after the user queued anew, then the new token is left alone', async () => {
-    const [paidWith] = await activeTokens(store, [user('repeat-buyer')]);
+    const [paidWith] = await activeTokens(rig.store, [user('repeat-buyer')]);
     const event = paymentFor(user('repeat-buyer'));
     await publish(toPaymentCompletedMessage(event));
-    await waitFor('first delivery applied', async () => ((await through(gateway, '/balance', { token: paidWith })).status === 401 ? true : undefined), 5_000, 100);
-    const [queuedAgain] = await activeTokens(store, [user('repeat-buyer')]);
-    const [witness] = await activeTokens(store, [user('witness')]);
+    await waitFor('first delivery applied', async () => ((await through(rig.gateway, '/balance', { token: paidWith })).status === 401 ? true : undefined), 5_000, 100);
+    const [queuedAgain] = await activeTokens(rig.store, [user('repeat-buyer')]);
+    const [witness] = await activeTokens(rig.store, [user('witness')]);
 
     // Same key (one partition, in order): the duplicate, a poison message, then a payment for the witness.
     const key = event.reservationId;
@@ -112,20 +76,20 @@ describe('PaymentCompleted consumer', () => {
       { ...toPaymentCompletedMessage(paymentFor(user('witness'))), key },
     );
     await waitFor('the witness expired (so the duplicate was handled)', async () =>
-      ((await through(gateway, '/balance', { token: witness })).status === 401 ? true : undefined), 5_000, 100);
+      ((await through(rig.gateway, '/balance', { token: witness })).status === 401 ? true : undefined), 5_000, 100);
 
     expect(queuedAgain).not.toBe(paidWith);
-    expect((await through(gateway, '/balance', { token: queuedAgain })).status).toBe(201);
-    await sync.flush();
-    expect(await repository.findByToken(queuedAgain)).toMatchObject({ userId: user('repeat-buyer'), status: 'ACTIVE' });
-    expect(await repository.findByToken(paidWith)).toMatchObject({ status: 'EXPIRED' });
+    expect((await through(rig.gateway, '/balance', { token: queuedAgain })).status).toBe(201);
+    await rig.sync.flush();
+    expect(await rig.repository.findByToken(queuedAgain)).toMatchObject({ userId: user('repeat-buyer'), status: 'ACTIVE' });
+    expect(await rig.repository.findByToken(paidWith)).toMatchObject({ status: 'EXPIRED' });
   });
 
   it('when Redis cannot expire the token, then the fallback row is expired anyway and the event is retried until Redis can', async () => {
     // The gateway's consumer is replaced by one whose Redis calls fail at first.
     await consumer.close();
-    const [token] = await activeTokens(store, [user('outage-payer')]);
-    await sync.flush();
+    const [token] = await activeTokens(rig.store, [user('outage-payer')]);
+    await rig.sync.flush();
     let attempts = 0;
     const broken = startPaymentCompletedConsumer({
       kafka,
@@ -133,24 +97,24 @@ describe('PaymentCompleted consumer', () => {
       expireUser: async (userId, now, options) => {
         // Other runs' events pass straight through; this run's payer fails twice first.
         if (userId === user('outage-payer') && ++attempts < 3) throw new Error('redis is down');
-        return store.expireUser(userId, now, options);
+        return rig.store.expireUser(userId, now, options);
       },
-      expireInFallback: (userId, options) => repository.expireUser(userId, options),
+      expireInFallback: (userId, options) => rig.repository.expireUser(userId, options),
       logger: silentLogger(),
     });
     await broken.ready;
 
     await publish(toPaymentCompletedMessage(paymentFor(user('outage-payer'))));
 
-    await waitFor('row expired', async () => ((await repository.findByToken(token))?.status === 'EXPIRED' ? true : undefined), 10_000, 100);
-    await waitFor('redis expired after retries', async () => ((await redis.get(`${prefix}u:${user('outage-payer')}`)) === null ? true : undefined), 30_000, 100);
+    await waitFor('row expired', async () => ((await rig.repository.findByToken(token))?.status === 'EXPIRED' ? true : undefined), 10_000, 100);
+    await waitFor('redis expired after retries', async () => ((await rig.redis.get(`${rig.prefix}u:${user('outage-payer')}`)) === null ? true : undefined), 30_000, 100);
     await broken.close();
     expect(attempts).toBeGreaterThanOrEqual(3);
   }, 60_000);
 
   it('when a new group\'s first event fails until the consumer crashes and restarts, then the restarted consumer still handles it (it does not jump to "latest" again)', async () => {
     await consumer.close(); // only the fragile consumer below may expire this payer
-    const [token] = await activeTokens(store, [user('first-event-payer')]);
+    const [token] = await activeTokens(rig.store, [user('first-event-payer')]);
     let attempts = 0;
     const fragile = startPaymentCompletedConsumer({
       kafka,
@@ -158,7 +122,7 @@ describe('PaymentCompleted consumer', () => {
       expireUser: async (userId, now, options) => {
         // Failing past kafkajs' retries (5) makes the consumer crash and restart before any commit.
         if (userId === user('first-event-payer') && ++attempts < 8) throw new Error('redis is down');
-        return store.expireUser(userId, now, options);
+        return rig.store.expireUser(userId, now, options);
       },
       logger: silentLogger(),
     });
@@ -166,9 +130,9 @@ describe('PaymentCompleted consumer', () => {
 
     await publish(toPaymentCompletedMessage(paymentFor(user('first-event-payer'))));
 
-    await waitFor('redis expired after the restart', async () => ((await redis.get(`${prefix}u:${user('first-event-payer')}`)) === null ? true : undefined), 90_000, 200);
+    await waitFor('redis expired after the restart', async () => ((await rig.redis.get(`${rig.prefix}u:${user('first-event-payer')}`)) === null ? true : undefined), 90_000, 200);
     await fragile.close();
     expect(attempts).toBe(8);
-    expect((await through(gateway, '/balance', { token })).status).toBe(401);
+    expect((await through(rig.gateway, '/balance', { token })).status).toBe(401);
   }, 120_000);
 });

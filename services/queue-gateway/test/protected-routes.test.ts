@@ -1,58 +1,24 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ErrorBody } from '@ticketing/contracts';
 import { freePort } from '@ticketing/devstack/testing';
-import { FallbackTokenRepository } from '../src/data-access/fallback/fallback-token.repository';
-import type { RedisQueueStore } from '../src/data-access/redis-queue/queue.store';
-import { createFallbackDb, type FallbackDb } from './support/fallback-db';
-import {
-  activeTokens,
-  deleteKeysUnder,
-  INTERNAL_TOKEN,
-  newStore,
-  startGateway,
-  startRecorder,
-  through,
-  type Gateway,
-  type Recorder,
-} from './support/gateway-fixture';
-import { REDIS_URL, openRedis, filePrefix } from './support/queue-test-kit';
+import { activeTokens, gatewayRig, INTERNAL_TOKEN, startGateway, through, type Gateway } from './support/gateway-fixture';
 
-const prefix = filePrefix().base;
 const forgedToken = () => randomBytes(32).toString('base64url');
 
-let redis: Redis;
-let db: FallbackDb;
-let store: RedisQueueStore;
-let booking: Recorder;
-let payment: Recorder;
-let gateway: Gateway;
+const rig = gatewayRig({ schema: 'fwd' });
 let alice: string;
 let bob: string;
 let waiting: string;
 
 beforeAll(async () => {
-  redis = await openRedis(REDIS_URL, { failFast: true });
-  db = await createFallbackDb('fwd');
-  store = newStore(redis, prefix);
-  [booking, payment] = await Promise.all([startRecorder('booking'), startRecorder('payment')]);
-  gateway = await startGateway({ store, repository: new FallbackTokenRepository(db.prisma), bookingUrl: booking.url, paymentUrl: payment.url });
-  [alice, bob] = await activeTokens(store, ['alice', 'bob']);
-  waiting = (await store.issue('wendy', Date.now())).token;
+  [alice, bob] = await activeTokens(rig.store, ['alice', 'bob']);
+  waiting = (await rig.store.issue('wendy', Date.now())).token;
 });
 
-afterAll(async () => {
-  await gateway?.close();
-  await Promise.all([booking?.close(), payment?.close()]);
-  await deleteKeysUnder(redis, prefix);
-  await redis?.quit();
-  await db?.drop();
-});
-
-const reachedUpstream = () => booking.received.length + payment.received.length;
+const reachedUpstream = () => rig.booking.received.length + rig.payment.received.length;
 
 describe('protected routes: who gets through', () => {
   it.each([
@@ -62,7 +28,7 @@ describe('protected routes: who gets through', () => {
   ])('when the call carries %s, then 401 QUEUE.TOKEN_INVALID and nothing reaches booking or payment', async (_label, token) => {
     const before = reachedUpstream();
 
-    const answer = await through(gateway, '/balance', { token });
+    const answer = await through(rig.gateway, '/balance', { token });
 
     expect(answer.status).toBe(401);
     expect(ErrorBody.parse(answer.body).code).toBe('QUEUE.TOKEN_INVALID');
@@ -73,7 +39,7 @@ describe('protected routes: who gets through', () => {
     const before = reachedUpstream();
     const tampered = alice.slice(0, -1) + (alice.endsWith('A') ? 'B' : 'A');
 
-    const answer = await through(gateway, '/payments', { method: 'POST', token: tampered, body: { reservationId: randomUUID() } });
+    const answer = await through(rig.gateway, '/payments', { method: 'POST', token: tampered, body: { reservationId: randomUUID() } });
 
     expect(answer.status).toBe(401);
     expect(reachedUpstream()).toBe(before);
@@ -82,7 +48,7 @@ describe('protected routes: who gets through', () => {
   it('when the token is still waiting, then 403 QUEUE.TOKEN_NOT_ACTIVE and nothing is forwarded', async () => {
     const before = reachedUpstream();
 
-    const answer = await through(gateway, '/concerts', { token: waiting });
+    const answer = await through(rig.gateway, '/concerts', { token: waiting });
 
     expect(answer.status).toBe(403);
     expect(ErrorBody.parse(answer.body).code).toBe('QUEUE.TOKEN_NOT_ACTIVE');
@@ -90,7 +56,7 @@ describe('protected routes: who gets through', () => {
   });
 
   it("when a client sends its own X-User-Id and X-Internal-Token with alice's token, then payment sees alice and the gateway's credential only", async () => {
-    const answer = await through(gateway, '/balance/charge', {
+    const answer = await through(rig.gateway, '/balance/charge', {
       method: 'POST',
       token: alice,
       body: { amount: 500 },
@@ -98,7 +64,7 @@ describe('protected routes: who gets through', () => {
     });
 
     expect(answer.status).toBe(201);
-    const seen = payment.received.at(-1)!;
+    const seen = rig.payment.received.at(-1)!;
     expect(seen.method).toBe('POST');
     expect(seen.url).toBe('/balance/charge');
     expect(JSON.parse(seen.body)).toEqual({ amount: 500 });
@@ -110,17 +76,17 @@ describe('protected routes: who gets through', () => {
   });
 
   it('when 300 calls with alice, bob and forged tokens run at once, then each forwarded call carries its own token\'s user and no forged one gets through', async () => {
-    const before = booking.received.length;
+    const before = rig.booking.received.length;
     const calls = Array.from({ length: 300 }, (_, i) => {
       const [token, user] = i % 3 === 0 ? [alice, 'alice'] : i % 3 === 1 ? [bob, 'bob'] : [forgedToken(), 'forged'];
-      return through(gateway, `/reservations/${randomUUID()}?call=${i}`, { token, headers: { 'x-user-id': 'mallory' } }).then((answer) => ({ user, i, answer }));
+      return through(rig.gateway, `/reservations/${randomUUID()}?call=${i}`, { token, headers: { 'x-user-id': 'mallory' } }).then((answer) => ({ user, i, answer }));
     });
 
     const answers = await Promise.all(calls);
 
     expect(answers.filter((a) => a.user === 'forged').every((a) => a.answer.status === 401)).toBe(true);
     expect(answers.filter((a) => a.user !== 'forged').every((a) => a.answer.status === 201)).toBe(true);
-    const forwarded = booking.received.slice(before);
+    const forwarded = rig.booking.received.slice(before);
     expect(forwarded).toHaveLength(200);
     const userOf = new Map(answers.map((a) => [`call=${a.i}`, a.user]));
     for (const request of forwarded) expect(request.headers['x-user-id']).toBe(userOf.get(request.url.split('?')[1]!));
@@ -131,7 +97,7 @@ describe('protected routes: what is forwarded and relayed', () => {
   it('when a seat list is asked with a filter, then booking gets the path and query, and the answer comes back with safe headers only', async () => {
     const scheduleId = randomUUID();
 
-    const answer = await through(gateway, `/schedules/${scheduleId}/seats?status=AVAILABLE`, { token: bob, headers: { 'x-request-id': 'req-seats' } });
+    const answer = await through(rig.gateway, `/schedules/${scheduleId}/seats?status=AVAILABLE`, { token: bob, headers: { 'x-request-id': 'req-seats' } });
 
     expect(answer.status).toBe(201);
     expect(answer.body).toEqual({ upstream: 'booking', url: `/schedules/${scheduleId}/seats?status=AVAILABLE` });
@@ -145,16 +111,16 @@ describe('protected routes: what is forwarded and relayed', () => {
   it('when a payment carries an Idempotency-Key, then payment receives it unchanged with the body', async () => {
     const reservationId = randomUUID();
 
-    await through(gateway, '/payments', { method: 'POST', token: bob, body: { reservationId }, headers: { 'idempotency-key': 'pay-once-123' } });
+    await through(rig.gateway, '/payments', { method: 'POST', token: bob, body: { reservationId }, headers: { 'idempotency-key': 'pay-once-123' } });
 
-    const seen = payment.received.at(-1)!;
+    const seen = rig.payment.received.at(-1)!;
     expect(seen.url).toBe('/payments');
     expect(seen.headers['idempotency-key']).toBe('pay-once-123');
     expect(JSON.parse(seen.body)).toEqual({ reservationId });
   });
 
   it('when booking answers an error, then its status and error body are relayed as they are', async () => {
-    const answer = await through(gateway, '/reservations/conflict', { token: alice, headers: { 'x-request-id': 'req-409' } });
+    const answer = await through(rig.gateway, '/reservations/conflict', { token: alice, headers: { 'x-request-id': 'req-409' } });
 
     expect(answer.status).toBe(409);
     expect(ErrorBody.parse(answer.body)).toEqual({ code: 'BOOKING.SEAT_UNAVAILABLE', message: 'taken', correlationId: 'req-409' });
@@ -163,7 +129,7 @@ describe('protected routes: what is forwarded and relayed', () => {
   it('when a method outside the contract is used on a protected path, then 405 and nothing is forwarded', async () => {
     const before = reachedUpstream();
 
-    const answer = await through(gateway, `/reservations/${randomUUID()}`, { method: 'DELETE', token: alice });
+    const answer = await through(rig.gateway, `/reservations/${randomUUID()}`, { method: 'DELETE', token: alice });
 
     expect(answer.status).toBe(405);
     expect(answer.headers.get('allow')).toBe('GET');
@@ -180,8 +146,8 @@ describe('protected routes: upstream failures', () => {
     silent = createServer(() => undefined);
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     unreachable = await startGateway({
-      store,
-      repository: new FallbackTokenRepository(db.prisma),
+      store: rig.store,
+      repository: rig.repository,
       bookingUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
       paymentUrl: `http://127.0.0.1:${await freePort()}`, // nothing listens there
       timeouts: { headersMs: 300 },

@@ -2,26 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readLivePid, startRedisServer, stopProcess } from '@ticketing/devstack';
 import { freePort, waitFor } from '@ticketing/devstack/testing';
-import { startFallbackSync, type FallbackSync } from '../src/data-access/fallback/fallback-sync';
-import { FallbackTokenRepository } from '../src/data-access/fallback/fallback-token.repository';
-import type { RedisQueueStore } from '../src/data-access/redis-queue/queue.store';
 import { startAdmission } from '../src/entry-points/jobs/admission.job';
-import { createFallbackDb, type FallbackDb } from './support/fallback-db';
-import { defaultConfig, openRedis, filePrefix } from './support/queue-test-kit';
-import {
-  activeTokens,
-  newStore,
-  silentLogger,
-  startGateway,
-  startRecorder,
-  through,
-  type Gateway,
-  type Recorder,
-} from './support/gateway-fixture';
+import { defaultConfig } from './support/queue-test-kit';
+import { activeTokens, gatewayRig, silentLogger, through } from './support/gateway-fixture';
 
 /*
  * The gateway's token checks pointed at a redis-server this file owns, which it stops mid-test: answers
@@ -30,16 +16,8 @@ import {
  */
 
 const scratch = mkdtempSync(join(tmpdir(), 'qg-outage-'));
-const prefix = filePrefix().base;
 let redisServer: { port: number; dir: string };
 let redisUrl: string;
-let redis: Redis;
-let db: FallbackDb;
-let store: RedisQueueStore;
-let repository: FallbackTokenRepository;
-let sync: FallbackSync;
-let booking: Recorder;
-let gateway: Gateway;
 let active: string;
 let waiting: string;
 
@@ -52,54 +30,46 @@ const stopRedis = async () => {
 beforeAll(async () => {
   redisServer = { port: await freePort(), dir: join(scratch, 'redis') };
   redisUrl = (await startRedisServer(redisServer)).url;
-  redis = await openRedis(redisUrl, { failFast: true });
-  db = await createFallbackDb('outage');
-  store = newStore(redis, prefix);
-  repository = new FallbackTokenRepository(db.prisma);
-  sync = startFallbackSync({ redis, prefix, repository, snapshot: (at) => store.snapshot(at), intervalMs: 100, logger: silentLogger() });
-  booking = await startRecorder('booking');
-  gateway = await startGateway({
-    store,
-    repository,
-    bookingUrl: booking.url,
-    paymentUrl: booking.url,
-    breaker: { timeoutMs: 500, errorThresholdPercentage: 50, volumeThreshold: 5, resetTimeoutMs: 3_000 },
-  });
-  [active] = await activeTokens(store, ['early-bird']);
-  waiting = (await store.issue('late-comer', Date.now())).token;
-}, 60_000);
+});
+
+const rig = gatewayRig({
+  schema: 'outage',
+  redisUrl: () => redisUrl,
+  sync: true,
+  gateway: () => ({ breaker: { timeoutMs: 500, errorThresholdPercentage: 50, volumeThreshold: 5, resetTimeoutMs: 3_000 } }),
+});
+
+beforeAll(async () => {
+  [active] = await activeTokens(rig.store, ['early-bird']);
+  waiting = (await rig.store.issue('late-comer', Date.now())).token;
+});
 
 afterAll(async () => {
-  await sync?.close();
-  await gateway?.close();
-  await booking?.close();
-  redis?.disconnect();
   await stopRedis();
-  await db?.drop();
   rmSync(scratch, { recursive: true, force: true });
 });
 
 describe('token checks while the gateway\'s Redis is down', () => {
   it('when Redis answers, then tokens are checked in Redis and the sync has copied them to Postgres', async () => {
-    await sync.flush();
+    await rig.sync.flush();
 
-    expect((await gateway.lookup.lookup(active, Date.now())).source).toBe('redis');
-    expect(await repository.findByToken(active)).toMatchObject({ userId: 'early-bird', status: 'ACTIVE' });
-    expect(await repository.findByToken(waiting)).toMatchObject({ userId: 'late-comer', status: 'WAITING' });
-    expect((await through(gateway, '/concerts', { token: active })).status).toBe(201);
+    expect((await rig.gateway.lookup.lookup(active, Date.now())).source).toBe('redis');
+    expect(await rig.repository.findByToken(active)).toMatchObject({ userId: 'early-bird', status: 'ACTIVE' });
+    expect(await rig.repository.findByToken(waiting)).toMatchObject({ userId: 'late-comer', status: 'WAITING' });
+    expect((await through(rig.gateway, '/concerts', { token: active })).status).toBe(201);
   });
 
   it('when Redis stops, then active tokens still pass (from Postgres), waiting get 403, unknown 401, never a 5xx, and the breaker opens', async () => {
-    const forwardedBefore = booking.received.length;
+    const forwardedBefore = rig.booking.received.length;
     await stopRedis();
 
     const rounds = [];
     for (let round = 0; round < 15; round += 1) {
       rounds.push(
         await Promise.all([
-          through(gateway, '/concerts', { token: active }),
-          through(gateway, '/concerts', { token: waiting }),
-          through(gateway, '/concerts', { token: randomBytes(32).toString('base64url') }),
+          through(rig.gateway, '/concerts', { token: active }),
+          through(rig.gateway, '/concerts', { token: waiting }),
+          through(rig.gateway, '/concerts', { token: randomBytes(32).toString('base64url') }),
         ]),
       );
     }
@@ -107,14 +77,14 @@ describe('token checks while the gateway\'s Redis is down', () => {
     expect(rounds.map(([a]) => a.status)).toEqual(rounds.map(() => 201));
     expect(rounds.map(([, w]) => w.status)).toEqual(rounds.map(() => 403));
     expect(rounds.map(([, , u]) => u.status)).toEqual(rounds.map(() => 401));
-    expect(booking.received.slice(forwardedBefore).map((r) => r.headers['x-user-id'])).toEqual(rounds.map(() => 'early-bird'));
+    expect(rig.booking.received.slice(forwardedBefore).map((r) => r.headers['x-user-id'])).toEqual(rounds.map(() => 'early-bird'));
     // Probed with a call: after resetTimeoutMs the breaker half-opens until the next call fails again.
     await waitFor('breaker open', async () => {
-      await through(gateway, '/concerts', { token: active });
-      return gateway.lookup.state() === 'open' ? true : undefined;
+      await through(rig.gateway, '/concerts', { token: active });
+      return rig.gateway.lookup.state() === 'open' ? true : undefined;
     }, 10_000, 50);
-    expect((await gateway.lookup.lookup(active, Date.now())).source).toBe('postgres');
-    const metrics = await gateway.metrics.metrics();
+    expect((await rig.gateway.lookup.lookup(active, Date.now())).source).toBe('postgres');
+    const metrics = await rig.gateway.metrics.metrics();
     expect(metrics).toMatch(/queue_token_breaker_state\{state="open"[^}]*\} 1/);
     expect(metrics).toMatch(/queue_token_fallbacks_total\{reason="open"[^}]*\} [1-9]/);
   }, 60_000);
@@ -124,42 +94,42 @@ describe('token checks while the gateway\'s Redis is down', () => {
 
     // The breaker only closes after a trial call succeeds, so keep calling as clients would.
     await waitFor('breaker closed', async () => {
-      const answer = await through(gateway, '/concerts', { token: active });
-      return answer.status === 201 && gateway.lookup.state() === 'closed' ? true : undefined;
+      const answer = await through(rig.gateway, '/concerts', { token: active });
+      return answer.status === 201 && rig.gateway.lookup.state() === 'closed' ? true : undefined;
     }, 30_000, 100);
 
-    const joinedAfter = (await store.issue('after-the-outage', Date.now())).token;
+    const joinedAfter = (await rig.store.issue('after-the-outage', Date.now())).token;
     await waitFor('the sync copies again', async () => {
-      await sync.flush();
-      return (await repository.findByToken(joinedAfter))?.status === 'WAITING' ? true : undefined;
+      await rig.sync.flush();
+      return (await rig.repository.findByToken(joinedAfter))?.status === 'WAITING' ? true : undefined;
     });
 
-    expect((await gateway.lookup.lookup(active, Date.now())).source).toBe('redis');
-    expect((await through(gateway, '/concerts', { token: waiting })).status).toBe(403);
-    expect(await gateway.metrics.metrics()).toMatch(/queue_token_breaker_state\{state="closed"[^}]*\} 1/);
+    expect((await rig.gateway.lookup.lookup(active, Date.now())).source).toBe('redis');
+    expect((await through(rig.gateway, '/concerts', { token: waiting })).status).toBe(403);
+    expect(await rig.gateway.metrics.metrics()).toMatch(/queue_token_breaker_state\{state="closed"[^}]*\} 1/);
   }, 60_000);
 
   it('when a user is admitted and Redis stops before the sync has copied the admission, then the Postgres copy already lets them through (write-through)', async () => {
-    const edge = (await store.issue('at-the-edge', Date.now())).token;
-    await sync.flush();
-    expect(await repository.findByToken(edge)).toMatchObject({ status: 'WAITING' });
-    await sync.close();
+    const edge = (await rig.store.issue('at-the-edge', Date.now())).token;
+    await rig.sync.flush();
+    expect(await rig.repository.findByToken(edge)).toMatchObject({ status: 'WAITING' });
+    await rig.sync.close();
 
     const admission = startAdmission({
       redisUrl,
-      store,
-      config: defaultConfig(prefix, { QUEUE_MAX_ACTIVE: 100 }),
+      store: rig.store,
+      config: defaultConfig(rig.prefix, { QUEUE_MAX_ACTIVE: 100 }),
       logger: silentLogger(),
-      onAdmitted: (tokens, at, expiresAt) => repository.markAdmitted(tokens, at, expiresAt),
+      onAdmitted: (tokens, at, expiresAt) => rig.repository.markAdmitted(tokens, at, expiresAt),
     });
     admission.admitNow();
-    await waitFor('the admission', async () => ((await gateway.lookup.lookup(edge, Date.now())).view?.status === 'ACTIVE' ? true : undefined));
+    await waitFor('the admission', async () => ((await rig.gateway.lookup.lookup(edge, Date.now())).view?.status === 'ACTIVE' ? true : undefined));
     await admission.close();
     await stopRedis();
 
     const answers = [];
-    for (let round = 0; round < 10; round += 1) answers.push((await through(gateway, '/concerts', { token: edge })).status);
+    for (let round = 0; round < 10; round += 1) answers.push((await through(rig.gateway, '/concerts', { token: edge })).status);
     expect(answers).toEqual(answers.map(() => 201));
-    expect((await gateway.lookup.lookup(edge, Date.now())).source).toBe('postgres');
+    expect((await rig.gateway.lookup.lookup(edge, Date.now())).source).toBe('postgres');
   }, 60_000);
 });

@@ -1,41 +1,26 @@
 import { PassThrough } from 'node:stream';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { IssueTokenResponse } from '@ticketing/contracts';
 import { createLogger } from '@ticketing/service-kit';
 import { createJwtVerifier } from '../src/data-access/jwt.verifier';
 import { jwtIdentity } from '../src/entry-points/http/caller-identity';
-import { INTERNAL_TOKEN, startRecorder, type Recorder } from './support/gateway-fixture';
-import { bearer, JWT_SECRET, send, signJwt, startDoor, type Door } from './support/identity-kit';
-import { deleteKeysUnder, filePrefix, openRedis } from './support/queue-test-kit';
+import { INTERNAL_TOKEN } from './support/gateway-fixture';
+import { bearer, doorRig, JWT_SECRET, send, signJwt, type Door } from './support/identity-kit';
 
 /*
  * The gateway at LOG_LEVEL=debug (access log on) serving calls that carry every kind of credential:
  * no log line may contain any of them.
  */
 
-const prefixes = filePrefix();
+const rig = doorRig();
 const lines: string[] = [];
-let redis: Redis;
-let upstream: Recorder;
 let door: Door;
-let prefix: string;
 
 beforeAll(async () => {
-  redis = await openRedis();
-  upstream = await startRecorder('booking');
-  prefix = prefixes.next();
   const destination = new PassThrough();
   destination.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
   const logger = createLogger({ service: 'queue-gateway-test', level: 'debug', destination });
-  door = await startDoor({ redis, prefix, identify: jwtIdentity(createJwtVerifier({ secret: JWT_SECRET })), upstreamUrl: upstream.url, logger });
-});
-
-afterAll(async () => {
-  await door?.close();
-  await upstream?.close();
-  await deleteKeysUnder(redis, prefixes.base);
-  await redis.quit();
+  ({ door } = await rig.open({ identify: jwtIdentity(createJwtVerifier({ secret: JWT_SECRET })), logger }));
 });
 
 describe('gateway logs', () => {
@@ -58,7 +43,7 @@ describe('gateway logs', () => {
     await new Promise((resolve) => setImmediate(resolve));
 
     expect(answers.map((a) => a.status)).toEqual([401, 403, 200, 201, 401]);
-    expect(upstream.received.at(-1)?.headers['x-internal-token']).toBe(INTERNAL_TOKEN);
+    expect(rig.upstream.received.at(-1)?.headers['x-internal-token']).toBe(INTERNAL_TOKEN);
     const log = lines.join('\n');
     // The access log is on, and the rejections were logged: the check below is not vacuous.
     expect(log).toContain('"url":"/queue/tokens/me"');

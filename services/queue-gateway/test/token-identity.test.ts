@@ -1,47 +1,33 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Redis } from 'ioredis';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ErrorBody, IssueTokenResponse } from '@ticketing/contracts';
 import { freePort } from '@ticketing/devstack/testing';
 import { createJwtVerifier } from '../src/data-access/jwt.verifier';
 import { jwtIdentity } from '../src/entry-points/http/caller-identity';
-import { INTERNAL_TOKEN, startRecorder, type Recorder } from './support/gateway-fixture';
-import { bearer, JWT_SECRET, send, signJwt, startDoor, type Door } from './support/identity-kit';
-import { deleteKeysUnder, filePrefix, openRedis } from './support/queue-test-kit';
+import { INTERNAL_TOKEN } from './support/gateway-fixture';
+import { bearer, doorRig, JWT_SECRET, send, signJwt, type Door } from './support/identity-kit';
 
 /*
  * AUTH_MODE=jwt: POST /queue/tokens takes the user from a verified JWT, and the queue token it hands
  * out is the only identity protected routes ever forward. Real Redis, real HTTP, jose-signed tokens.
  */
 
-const prefixes = filePrefix();
 const ISSUER = 'https://id.example.test/';
 const AUDIENCE = 'ticketing-gateway';
-let redis: Redis;
-let upstream: Recorder;
+const rig = doorRig();
 let door: Door;
 let prefix: string;
 
 beforeAll(async () => {
-  redis = await openRedis();
-  upstream = await startRecorder('booking');
-  prefix = prefixes.next();
   const verify = createJwtVerifier({ secret: JWT_SECRET, issuer: ISSUER, audience: AUDIENCE });
-  door = await startDoor({ redis, prefix, identify: jwtIdentity(verify), upstreamUrl: upstream.url });
-});
-
-afterAll(async () => {
-  await door?.close();
-  await upstream?.close();
-  await deleteKeysUnder(redis, prefixes.base);
-  await redis.quit();
+  ({ door, prefix } = await rig.open({ identify: jwtIdentity(verify) }));
 });
 
 const valid = (sub: string | undefined) => signJwt(sub, { issuer: ISSUER, audience: AUDIENCE });
 const issue = (headers: Record<string, string>, body?: unknown) => send(door, 'POST', '/queue/tokens', { headers, body });
-const waitingTokens = () => redis.zcard(`${prefix}waiting`);
+const waitingTokens = () => rig.redis.zcard(`${prefix}waiting`);
 
 describe('POST /queue/tokens with AUTH_MODE=jwt', () => {
   it('when the JWT is valid and there is no body, then 201 and the token belongs to the subject', async () => {
@@ -49,7 +35,7 @@ describe('POST /queue/tokens with AUTH_MODE=jwt', () => {
 
     expect(answer.status).toBe(201);
     const { token } = IssueTokenResponse.parse(answer.body);
-    expect(await redis.get(`${prefix}u:jwt-alice`)).toBe(token);
+    expect(await rig.redis.get(`${prefix}u:jwt-alice`)).toBe(token);
     expect((await door.store.lookup(token, Date.now(), { touch: false }))?.userId).toBe('jwt-alice');
   });
 
@@ -57,7 +43,7 @@ describe('POST /queue/tokens with AUTH_MODE=jwt', () => {
     const answer = await issue(bearer(await valid('jwt-bob')), { userId: 'jwt-bob' });
 
     expect(answer.status).toBe(201);
-    expect(await redis.get(`${prefix}u:jwt-bob`)).toBe(IssueTokenResponse.parse(answer.body).token);
+    expect(await rig.redis.get(`${prefix}u:jwt-bob`)).toBe(IssueTokenResponse.parse(answer.body).token);
   });
 
   it("when the body names another user, then 403 AUTH.USER_MISMATCH and neither user gets a place", async () => {
@@ -67,7 +53,7 @@ describe('POST /queue/tokens with AUTH_MODE=jwt', () => {
 
     expect(answer.status).toBe(403);
     expect(ErrorBody.parse(answer.body).code).toBe('AUTH.USER_MISMATCH');
-    expect(await redis.exists(`${prefix}u:jwt-carol`, `${prefix}u:jwt-dave`)).toBe(0);
+    expect(await rig.redis.exists(`${prefix}u:jwt-carol`, `${prefix}u:jwt-dave`)).toBe(0);
     expect(await waitingTokens()).toBe(before);
   });
 
@@ -91,7 +77,7 @@ describe('POST /queue/tokens with AUTH_MODE=jwt', () => {
     expect(answer.status).toBe(401);
     expect(ErrorBody.parse(answer.body).code).toBe('AUTH.TOKEN_INVALID');
     expect(answer.headers.get('www-authenticate')).toMatch(/^Bearer/);
-    expect(await redis.exists(`${prefix}u:mallory`)).toBe(0);
+    expect(await rig.redis.exists(`${prefix}u:mallory`)).toBe(0);
     expect(await waitingTokens()).toBe(before);
   });
 
@@ -100,7 +86,7 @@ describe('POST /queue/tokens with AUTH_MODE=jwt', () => {
 
     expect(answer.status).toBe(400);
     expect(ErrorBody.parse(answer.body).code).toMatch(/^VALIDATION\./);
-    expect(await redis.exists(`${prefix}u:jwt-erin`)).toBe(0);
+    expect(await rig.redis.exists(`${prefix}u:jwt-erin`)).toBe(0);
   });
 
   it('when 200 users join at once, each with their own JWT, then each token belongs to its own subject', async () => {
@@ -122,7 +108,7 @@ describe('queue tokens stay bound to their user', () => {
     await issue(bearer(await valid('bound-bob')));
     const now = Date.now();
     await door.store.admit({ maxActive: 1_000, activeTtlMs: 60_000, abandonBefore: now - 600_000, now });
-    const before = upstream.received.length;
+    const before = rig.upstream.received.length;
 
     const answer = await send(door, 'POST', '/reservations', {
       headers: { 'x-queue-token': aliceToken, 'x-user-id': 'bound-bob', 'x-internal-token': 'forged-credential-0123456789', ...bearer(await valid('bound-bob')) },
@@ -130,8 +116,8 @@ describe('queue tokens stay bound to their user', () => {
     });
 
     expect(answer.status).toBe(201);
-    expect(upstream.received).toHaveLength(before + 1);
-    const seen = upstream.received.at(-1)!;
+    expect(rig.upstream.received).toHaveLength(before + 1);
+    const seen = rig.upstream.received.at(-1)!;
     expect(seen.headers['x-user-id']).toBe('bound-alice');
     expect(seen.headers['x-internal-token']).toBe(INTERNAL_TOKEN);
     expect(seen.headers.authorization).toBeUndefined();
@@ -139,13 +125,13 @@ describe('queue tokens stay bound to their user', () => {
   });
 
   it('when a JWT but no queue token is presented on a protected route, then 401 QUEUE.TOKEN_INVALID and nothing is forwarded', async () => {
-    const before = upstream.received.length;
+    const before = rig.upstream.received.length;
 
     const answer = await send(door, 'GET', '/balance', { headers: bearer(await valid('bound-alice')) });
 
     expect(answer.status).toBe(401);
     expect(ErrorBody.parse(answer.body).code).toBe('QUEUE.TOKEN_INVALID');
-    expect(upstream.received).toHaveLength(before);
+    expect(rig.upstream.received).toHaveLength(before);
   });
 });
 
@@ -166,16 +152,13 @@ describe('POST /queue/tokens with a JWKS', () => {
       res.end(JSON.stringify({ keys: [jwk] }));
     });
     await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
-    jwksPrefix = prefixes.next();
     const jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/.well-known/jwks.json`;
-    jwksDoor = await startDoor({ redis, prefix: jwksPrefix, identify: jwtIdentity(createJwtVerifier({ jwksUrl })), upstreamUrl: upstream.url });
+    ({ door: jwksDoor, prefix: jwksPrefix } = await rig.open({ identify: jwtIdentity(createJwtVerifier({ jwksUrl })) }));
     const nowhere = `http://127.0.0.1:${await freePort()}/jwks.json`;
-    deadDoor = await startDoor({ redis, prefix: jwksPrefix, identify: jwtIdentity(createJwtVerifier({ jwksUrl: nowhere })), upstreamUrl: upstream.url });
+    ({ door: deadDoor } = await rig.open({ prefix: jwksPrefix, identify: jwtIdentity(createJwtVerifier({ jwksUrl: nowhere })) }));
   });
 
   afterAll(async () => {
-    await jwksDoor?.close();
-    await deadDoor?.close();
     await new Promise((resolve) => jwks.close(resolve));
   });
 
@@ -185,7 +168,7 @@ describe('POST /queue/tokens with a JWKS', () => {
     const answer = await send(jwksDoor, 'POST', '/queue/tokens', { headers: bearer(await es256('jwks-frank', signer.privateKey)) });
 
     expect(answer.status).toBe(201);
-    expect(await redis.get(`${jwksPrefix}u:jwks-frank`)).toBe(IssueTokenResponse.parse(answer.body).token);
+    expect(await rig.redis.get(`${jwksPrefix}u:jwks-frank`)).toBe(IssueTokenResponse.parse(answer.body).token);
   });
 
   it('when the JWT is signed by a key the provider does not publish, then 401 AUTH.TOKEN_INVALID', async () => {
@@ -193,14 +176,14 @@ describe('POST /queue/tokens with a JWKS', () => {
 
     expect(answer.status).toBe(401);
     expect(ErrorBody.parse(answer.body).code).toBe('AUTH.TOKEN_INVALID');
-    expect(await redis.exists(`${jwksPrefix}u:jwks-mallory`)).toBe(0);
+    expect(await rig.redis.exists(`${jwksPrefix}u:jwks-mallory`)).toBe(0);
   });
 
   it('when an HS256 JWT is presented to a JWKS gateway, then 401 (no algorithm confusion)', async () => {
     const answer = await send(jwksDoor, 'POST', '/queue/tokens', { headers: bearer(await signJwt('jwks-mallory')) });
 
     expect(answer.status).toBe(401);
-    expect(await redis.exists(`${jwksPrefix}u:jwks-mallory`)).toBe(0);
+    expect(await rig.redis.exists(`${jwksPrefix}u:jwks-mallory`)).toBe(0);
   });
 
   it('when the key endpoint cannot be reached, then 503 COMMON.UNAVAILABLE with Retry-After, not a 401 or a 500', async () => {
@@ -209,7 +192,7 @@ describe('POST /queue/tokens with a JWKS', () => {
     expect(answer.status).toBe(503);
     expect(ErrorBody.parse(answer.body).code).toBe('COMMON.UNAVAILABLE');
     expect(answer.headers.get('retry-after')).toBe('1');
-    expect(await redis.exists(`${jwksPrefix}u:jwks-grace`)).toBe(0);
+    expect(await rig.redis.exists(`${jwksPrefix}u:jwks-grace`)).toBe(0);
   });
 });
 

@@ -6,6 +6,8 @@ import { Client } from 'pg';
 import { runAudit, type CheckResult } from '@ticketing/audit';
 import { readLivePid, startRedisServer, stopProcess } from '@ticketing/devstack';
 import { freePort } from '@ticketing/devstack/testing';
+import type { ResilientJourneyResult } from './resilient-journey';
+import type { Traffic } from './traffic';
 import { PLATFORM_SETUP_TIMEOUT_MS, startPlatform, type Platform, type PlatformOptions } from '../../support/platform';
 
 /** A fault scenario's set-up and run (its beforeAll), including the wait for the platform slot. */
@@ -160,11 +162,41 @@ export interface ChaosReport {
 }
 
 /** Written for `npm run chaos` (CHAOS_REPORT_DIR), which prints every scenario as one table. */
-export function writeChaosReport(report: ChaosReport): void {
+function writeChaosReport(report: ChaosReport): void {
   const dir = process.env.CHAOS_REPORT_DIR;
   if (!dir) return;
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${report.scenario.replace(/\W+/g, '-')}.json`), `${JSON.stringify(report, null, 2)}\n`);
+}
+
+export interface ScenarioRun {
+  scenario: string;
+  users: number;
+  results: ResilientJourneyResult[];
+  traffic: Traffic;
+  /** When the part came back: recovery and settling are counted from here. */
+  faultEndedAt: number;
+  /** The first success of the affected path (what "recovered" means is the scenario's). */
+  recoveredAt: number | undefined;
+  /** When the audit passed (undefined: it never did). */
+  cleanAt: number | undefined;
+  notes: string;
+}
+
+/** The scenario's line of the `npm run chaos` table, from its users' results and the traffic they made. */
+export function reportScenario(run: ScenarioRun): void {
+  writeChaosReport({
+    scenario: run.scenario,
+    variant: LONG ? 'long' : 'fast',
+    users: run.users,
+    paid: run.results.filter((r) => r.paid).length,
+    requests: run.traffic.calls.length,
+    errorsByCode: run.traffic.errorsByCode(),
+    recoverySeconds: seconds(run.faultEndedAt, run.recoveredAt),
+    settledSeconds: seconds(run.faultEndedAt, run.cleanAt),
+    audit: run.cleanAt ? 'pass' : 'fail',
+    notes: run.notes,
+  });
 }
 
 export const seconds = (from: number, to: number | undefined) => (to === undefined ? undefined : Math.round((to - from) / 100) / 10);

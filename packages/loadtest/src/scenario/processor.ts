@@ -57,8 +57,6 @@ const env = (name: string, fallback: number) => {
   const value = Number(process.env[name]);
   return Number.isFinite(value) && value > 0 ? value : fallback;
 };
-/** Enough for any seat of the catalogue (MAX_CHARGE_AMOUNT allows far more). */
-const CHARGE_AMOUNT = 500_000;
 /** A person tries another seat after a collision, a few times, then gives up. */
 const MAX_HOLD_ATTEMPTS = env('LOAD_MAX_HOLD_ATTEMPTS', 3);
 /** Seconds one long-poll may wait for the admission (the API allows 1–60). */

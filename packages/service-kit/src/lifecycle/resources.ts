@@ -12,7 +12,7 @@ import type { ServiceRuntime } from './run-service';
  * Each opener creates a client, registers its shutdown step and returns its readiness check, so that a
  * service's main.ts reads as the list of what it depends on.
  */
-type Runtime = Pick<ServiceRuntime<unknown>, 'logger' | 'shutdown'>;
+type Runtime = Pick<ServiceRuntime<unknown>, 'service' | 'logger' | 'shutdown'>;
 
 interface PrismaLike {
   $disconnect(): Promise<void>;
@@ -40,8 +40,9 @@ export function openRedis(runtime: Runtime, url: string): { redis: Redis; readin
   return { redis, readiness: redisReadiness(redis) };
 }
 
-export function openKafka(runtime: Runtime, clientId: string, brokers: string[]): { kafka: Kafka; readiness: ReadinessCheck } {
-  const kafka = createKafka({ clientId, brokers, logger: runtime.logger });
+/** A Kafka client named after the service. */
+export function openKafka(runtime: Runtime, config: { KAFKA_BROKERS: string[] }): { kafka: Kafka; readiness: ReadinessCheck } {
+  const kafka = createKafka({ clientId: runtime.service, brokers: config.KAFKA_BROKERS, logger: runtime.logger });
   const admin = kafka.admin();
   runtime.shutdown.add('kafka-admin', () => admin.disconnect());
   return { kafka, readiness: kafkaReadiness(admin) };

@@ -1,7 +1,7 @@
-import { KafkaHeaders, Topics, type PaymentCompletedV1 } from '@ticketing/contracts';
+import { isErrorCode, KafkaHeaders, PaymentResponse, Topics, type PaymentCompletedV1 } from '@ticketing/contracts';
 import { sqlPoolOf, type SqlPool } from '@ticketing/service-kit';
 import type { BalanceSnapshot } from '../domain/balance';
-import type { Failure, PaymentRecord, PaymentRef, PaymentStore, StartAttempt, StoredResponse } from '../domain/payment';
+import type { Failure, PaymentOutcome, PaymentRecord, PaymentRef, PaymentStore, StartAttempt } from '../domain/payment';
 import type { PrismaClient } from './generated/prisma/client';
 import { isUniqueViolation, TX_OPTIONS } from './transaction-options';
 
@@ -14,10 +14,18 @@ type PaymentRow = {
   status: PaymentRecord['status'];
   idempotency_key: string | null;
   correlation_id: string | null;
-  response_status: number | null;
   response_body: unknown;
 };
-const PAYMENT_COLUMNS = 'id, reservation_id, user_id, amount, status, idempotency_key, correlation_id, response_status, response_body';
+const PAYMENT_COLUMNS = 'id, reservation_id, user_id, amount, status, idempotency_key, correlation_id, response_body';
+
+/** `response_body` holds a completed payment's receipt, or the failure a refunded one answers with. */
+function outcomeOf(row: PaymentRow): PaymentOutcome | null {
+  if (row.status === 'COMPLETED' && row.response_body !== null) return { kind: 'completed', receipt: PaymentResponse.parse(row.response_body) };
+  if (row.status !== 'REFUNDED' || row.response_body === null) return null;
+  const { code, message } = row.response_body as { code?: unknown; message?: unknown };
+  if (!isErrorCode(code) || typeof message !== 'string') throw new Error(`payment ${row.id}: its stored failure is unreadable`);
+  return { kind: 'refunded', failure: { code, message } };
+}
 
 const fromRow = (row: PaymentRow): PaymentRecord => ({
   id: row.id,
@@ -27,7 +35,7 @@ const fromRow = (row: PaymentRow): PaymentRecord => ({
   status: row.status,
   idempotencyKey: row.idempotency_key,
   correlationId: row.correlation_id,
-  response: row.response_status === null ? null : { status: row.response_status, body: row.response_body },
+  outcome: outcomeOf(row),
 });
 
 /**
@@ -87,26 +95,25 @@ export class PrismaPaymentStore implements PaymentStore {
     }
   }
 
-  async complete(payment: PaymentRef, event: PaymentCompletedV1, response: StoredResponse): Promise<boolean> {
+  async complete(payment: PaymentRef, event: PaymentCompletedV1, receipt: PaymentResponse): Promise<boolean> {
     // One statement: a payment is never COMPLETED without its event waiting in the outbox to be relayed.
     const { rows } = await this.sql.query<{ completed: number }>({
       name: 'payment-complete',
       text: `
         WITH completed AS (
-          UPDATE payments SET status = 'COMPLETED', completed_at = $2, response_status = $3, response_body = $4::jsonb, updated_at = now()
+          UPDATE payments SET status = 'COMPLETED', completed_at = $2, response_body = $3::jsonb, updated_at = now()
            WHERE id = $1 AND status = 'PENDING'
           RETURNING id
         ), outbox AS (
           INSERT INTO outbox_events (id, topic, key, payload, headers)
-          SELECT $5, $6, $7, $8::jsonb, $9::jsonb FROM completed
+          SELECT $4, $5, $6, $7::jsonb, $8::jsonb FROM completed
           RETURNING 1
         )
         SELECT count(*)::int AS completed FROM outbox`,
       values: [
         payment.id,
         new Date(event.occurredAt),
-        response.status,
-        JSON.stringify(response.body),
+        JSON.stringify(receipt),
         event.eventId,
         Topics.PaymentCompleted,
         event.reservationId,
@@ -117,11 +124,11 @@ export class PrismaPaymentStore implements PaymentStore {
     return rows[0]?.completed === 1;
   }
 
-  async refund(payment: PaymentRef, failure: Failure, response: StoredResponse): Promise<boolean> {
+  async refund(payment: PaymentRef, failure: Failure): Promise<boolean> {
     return this.prisma.$transaction(async (tx) => {
       const { count } = await tx.payment.updateMany({
         where: { id: payment.id, status: 'PENDING' },
-        data: { status: 'REFUNDED', failureCode: failure.code, responseStatus: response.status, responseBody: response.body as object },
+        data: { status: 'REFUNDED', failureCode: failure.code, responseBody: { code: failure.code, message: failure.message } },
       });
       if (count === 0) return false;
       // An atomic increment, not a read-then-compare: a refund must not lose to a concurrent charge.

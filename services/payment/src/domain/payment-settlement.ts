@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { ErrorHttpStatus, newPaymentCompleted, type InternalReservation, type PaymentResponse } from '@ticketing/contracts';
-import type { BookingPort, Failure, PaymentRef, PaymentStore, StoredResponse } from './payment';
+import { newPaymentCompleted, type InternalReservation, type PaymentResponse } from '@ticketing/contracts';
+import type { BookingPort, Failure, PaymentOutcome, PaymentRef, PaymentStore } from './payment';
 
-export type Settlement = { kind: 'completed' | 'refunded'; response: StoredResponse } | { kind: 'pending' };
+export type Settlement = PaymentOutcome | { kind: 'pending' };
 
 const FAILURES = {
   expired: { code: 'BOOKING.RESERVATION_EXPIRED', message: 'The hold on this seat expired before the payment; the amount was refunded' },
@@ -44,8 +44,7 @@ export class PaymentSettlement {
   }
 
   private async complete(payment: PaymentRef, reservation: InternalReservation): Promise<Settlement> {
-    const body: PaymentResponse = { paymentId: payment.id, reservationId: payment.reservationId, amount: payment.amount, status: 'COMPLETED' };
-    const response = { status: 201, body };
+    const receipt: PaymentResponse = { paymentId: payment.id, reservationId: payment.reservationId, amount: payment.amount, status: 'COMPLETED' };
     // eventId is the outbox row's id, so a republished row is recognisably the same event downstream.
     const event = newPaymentCompleted({
       eventId: randomUUID(),
@@ -57,20 +56,18 @@ export class PaymentSettlement {
       seatNo: reservation.seatNo,
       amount: payment.amount,
     });
-    if (await this.store.complete(payment, event, response)) return { kind: 'completed', response };
+    if (await this.store.complete(payment, event, receipt)) return { kind: 'completed', receipt };
     return this.current(payment.id);
   }
 
   private async refund(payment: PaymentRef, failure: Failure): Promise<Settlement> {
-    const response = { status: ErrorHttpStatus[failure.code], body: failure };
-    if (await this.store.refund(payment, failure, response)) return { kind: 'refunded', response };
+    if (await this.store.refund(payment, failure)) return { kind: 'refunded', failure };
     return this.current(payment.id);
   }
 
   /** Someone else settled it first: their decision (the same one, see above) is the answer. */
   private async current(paymentId: string): Promise<Settlement> {
     const payment = await this.store.findById(paymentId);
-    if (!payment?.response || payment.status === 'PENDING') return { kind: 'pending' };
-    return { kind: payment.status === 'COMPLETED' ? 'completed' : 'refunded', response: payment.response };
+    return payment?.outcome ?? { kind: 'pending' };
   }
 }

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { isErrorCode, PaymentResponse } from '@ticketing/contracts';
+import type { PaymentResponse } from '@ticketing/contracts';
 import { AppError, currentCorrelationId } from '@ticketing/service-kit/errors';
 import { pause } from './backoff';
 import type { BalanceStore } from './balance';
 import type { KeyedSerializer } from './keyed-serializer';
 import { STALE, withOptimisticRetry, type RetryPolicy } from './optimistic-retry';
-import type { BookingPort, PaymentRecord, PaymentRef, PaymentStore, StoredResponse } from './payment';
+import type { BookingPort, PaymentRecord, PaymentRef, PaymentStore } from './payment';
 import type { PaymentEvents } from './payment-events';
 import type { PaymentSettlement, Settlement } from './payment-settlement';
 
@@ -124,23 +124,15 @@ export class PaymentService {
       await pause(POLL_MS);
       current = await this.deps.payments.findById(first.id);
     }
-    if (!current || current.status === 'PENDING' || !current.response) return answerOf(await this.deps.settlement.settle(first));
-    return answerOf({ kind: current.status === 'COMPLETED' ? 'completed' : 'refunded', response: current.response });
+    return answerOf(current?.outcome ?? (await this.deps.settlement.settle(first)));
   }
 }
 
-/** The HTTP answer of a settled saga: the 201 body, or the stored failure as an AppError. */
+/** The answer of a settled saga: the receipt, or the failure it was refunded for as an AppError. */
 function answerOf(settlement: Settlement): PaymentResponse {
   if (settlement.kind === 'pending') throw unavailable();
-  if (settlement.kind === 'completed') return PaymentResponse.parse(settlement.response.body);
-  throw storedFailure(settlement.response);
-}
-
-function storedFailure(response: StoredResponse): AppError {
-  const { code, message } = (response.body ?? {}) as { code?: unknown; message?: unknown };
-  if (!isErrorCode(code) || typeof message !== 'string') return new AppError('COMMON.INTERNAL', 'Stored payment answer is unreadable');
-  // The stored status is the code's own (ErrorHttpStatus), so the code alone restores the answer.
-  return new AppError(code, message);
+  if (settlement.kind === 'completed') return settlement.receipt;
+  throw new AppError(settlement.failure.code, settlement.failure.message);
 }
 
 const alreadyPaid = () => new AppError('PAYMENT.ALREADY_PAID', 'This reservation is already paid');

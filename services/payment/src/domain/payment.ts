@@ -1,4 +1,4 @@
-import type { ErrorCode, InternalReservation, PaymentCompletedV1 } from '@ticketing/contracts';
+import type { ErrorCode, InternalReservation, PaymentCompletedV1, PaymentResponse } from '@ticketing/contracts';
 import type { BalanceSnapshot } from './balance';
 
 /**
@@ -8,11 +8,11 @@ import type { BalanceSnapshot } from './balance';
  */
 export type PaymentStatus = 'PENDING' | 'COMPLETED' | 'FAILED' | 'REFUNDED';
 
-/** The answer a payment ended with, kept so a repeated Idempotency-Key gets it again. */
-export interface StoredResponse {
-  status: number;
-  body: unknown;
-}
+/**
+ * How a payment ended: its receipt, or the failure it was refunded for. Kept with the payment, so a
+ * repeated Idempotency-Key gets the same answer (the HTTP status is the error handler's, from the code).
+ */
+export type PaymentOutcome = { kind: 'completed'; receipt: PaymentResponse } | { kind: 'refunded'; failure: Failure };
 
 /** What every step of the saga needs to know about a payment. */
 export interface PaymentRef {
@@ -27,7 +27,8 @@ export interface PaymentRef {
 export interface PaymentRecord extends PaymentRef {
   status: PaymentStatus;
   idempotencyKey: string | null;
-  response: StoredResponse | null;
+  /** Null while PENDING. */
+  outcome: PaymentOutcome | null;
 }
 
 export type StartAttempt = { kind: 'started' } | { kind: 'stale' } | { kind: 'duplicate' };
@@ -52,10 +53,10 @@ export interface PaymentStore {
    * payment, `stale` when the balance moved. All or nothing.
    */
   start(payment: PaymentRef & { idempotencyKey: string | null }, seen: BalanceSnapshot): Promise<StartAttempt>;
-  /** PENDING → COMPLETED with the event's outbox row and the stored answer; false if it was not PENDING. */
-  complete(payment: PaymentRef, event: PaymentCompletedV1, response: StoredResponse): Promise<boolean>;
-  /** PENDING → REFUNDED: the amount back on the balance, a REFUND ledger row; false if it was not PENDING. */
-  refund(payment: PaymentRef, failure: Failure, response: StoredResponse): Promise<boolean>;
+  /** PENDING → COMPLETED with the event's outbox row and the receipt; false if it was not PENDING. */
+  complete(payment: PaymentRef, event: PaymentCompletedV1, receipt: PaymentResponse): Promise<boolean>;
+  /** PENDING → REFUNDED with the failure: the amount back on the balance, a REFUND ledger row; false if it was not PENDING. */
+  refund(payment: PaymentRef, failure: Failure): Promise<boolean>;
   /**
    * Takes up to `limit` PENDING payments nobody touched for `olderThanMs` (skipping rows another
    * instance holds) and renews their lease, so concurrent recoverers never take the same payment.

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from '@jest/globals';
 import { PAYMENT_TOKEN as BOOKING_TOKEN, startBooking, type BookingFixture } from '@ticketing/booking/testing';
 import { seatDealer } from './booking-helpers';
 import { startBookingProxy, type BookingProxy } from './booking-proxy';
@@ -31,5 +32,24 @@ export async function startProxiedPayment(options: { idempotencyWaitMs?: number 
       await proxy.close();
       await booking.close();
     },
+  };
+}
+
+/** startProxiedPayment() as a rig: up before the enclosing block's tests, down after them; its parts read inside tests and hooks. */
+export function proxiedPaymentRig(options: { idempotencyWaitMs?: number } = {}): Omit<ProxiedPayment, 'close'> {
+  let running: ProxiedPayment | undefined;
+  beforeAll(async () => {
+    running = await startProxiedPayment(options);
+  }, 120_000);
+  afterAll(() => running?.close());
+  const part = <K extends keyof ProxiedPayment>(key: K): ProxiedPayment[K] => {
+    if (!running) throw new Error(`proxiedPaymentRig().${key} is started in beforeAll: read it inside tests and hooks`);
+    return running[key];
+  };
+  return {
+    get booking() { return part('booking'); },
+    get proxy() { return part('proxy'); },
+    get payment() { return part('payment'); },
+    nextSeat: () => part('nextSeat')(),
   };
 }

@@ -1,10 +1,13 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
-import { call, deleteKeysUnder, silentLogger, TEST_APP, type CallOptions } from './queue-test-kit';
+import { afterAll, beforeAll } from '@jest/globals';
+import { call, deleteKeysUnder, filePrefix, openRedis, REDIS_URL, silentLogger, TEST_APP, type CallOptions } from './queue-test-kit';
+import { createFallbackDb, type FallbackDb } from './fallback-db';
 import { createMetricsRegistry, listen, type Registry, type RunningServer, createUpstream, type Upstream, type UpstreamTimeouts } from '@ticketing/service-kit';
 import { createTokenLookup, type BreakerSettings, type BreakerTokenLookup } from '../../src/data-access/fallback/token-lookup';
-import type { FallbackTokenRepository } from '../../src/data-access/fallback/fallback-token.repository';
+import { FallbackTokenRepository } from '../../src/data-access/fallback/fallback-token.repository';
+import { startFallbackSync, type FallbackSync } from '../../src/data-access/fallback/fallback-sync';
 import { RedisQueueStore } from '../../src/data-access/redis-queue/queue.store';
 import type { ForwardRoutesDependencies } from '../../src/entry-points/http/forward.routes';
 import { wireHttp } from '../../src/wiring';
@@ -134,3 +137,75 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
 /** A call through the gateway (GET unless told otherwise). */
 export const through = (gateway: Gateway, path: string, options: CallOptions & { method?: string } = {}) => call(gateway.server, options.method ?? 'GET', path, options);
+
+export interface GatewayRig {
+  readonly prefix: string;
+  readonly redis: Redis;
+  readonly db: FallbackDb;
+  readonly store: RedisQueueStore;
+  readonly repository: FallbackTokenRepository;
+  /** The Redis → Postgres copy every 100 ms, when the rig was asked for it. */
+  readonly sync: FallbackSync;
+  readonly booking: Recorder;
+  readonly payment: Recorder;
+  readonly gateway: Gateway;
+}
+
+export interface GatewayRigOptions {
+  /** Names the file's throwaway fallback schema. */
+  schema: string;
+  /** The Redis to use, read in beforeAll (a file that owns a redis-server starts it in an earlier hook). */
+  redisUrl?: () => string;
+  /** Keep the Postgres copy current, as main.ts does. */
+  sync?: boolean;
+  /** More gateway settings (breaker, limits), given the connected Redis and the file's key prefix. */
+  gateway?: (parts: { redis: Redis; prefix: string }) => Partial<GatewayOptions>;
+}
+
+/**
+ * The set-up the gateway's door tests share, as a rig: a fail-fast Redis client under a key prefix of this
+ * file, a throwaway fallback schema, booking and payment stand-ins and the gateway in front of them,
+ * started before the file's tests and taken down after them. Its parts may be read inside tests and hooks.
+ */
+export function gatewayRig(options: GatewayRigOptions): GatewayRig {
+  const prefix = filePrefix().base;
+  let parts: Omit<GatewayRig, 'prefix' | 'sync'> & { sync?: FallbackSync } | undefined;
+  beforeAll(async () => {
+    const redis = await openRedis(options.redisUrl?.() ?? REDIS_URL, { failFast: true });
+    const db = await createFallbackDb(options.schema);
+    const store = newStore(redis, prefix);
+    const repository = new FallbackTokenRepository(db.prisma);
+    const sync = options.sync
+      ? startFallbackSync({ redis, prefix, repository, snapshot: (at) => store.snapshot(at), intervalMs: 100, logger: silentLogger() })
+      : undefined;
+    const [booking, payment] = await Promise.all([startRecorder('booking'), startRecorder('payment')]);
+    const gateway = await startGateway({ store, repository, bookingUrl: booking.url, paymentUrl: payment.url, ...options.gateway?.({ redis, prefix }) });
+    parts = { redis, db, store, repository, sync, booking, payment, gateway };
+  }, 60_000);
+  afterAll(async () => {
+    if (!parts) return;
+    const { redis, db, sync, booking, payment, gateway } = parts;
+    await sync?.close();
+    await gateway.close();
+    await Promise.all([booking.close(), payment.close()]);
+    if (redis.status === 'ready') await deleteKeysUnder(redis, prefix).catch(() => undefined);
+    redis.disconnect();
+    await db.drop();
+  });
+  const part = <K extends keyof GatewayRig>(key: K): NonNullable<GatewayRig[K]> => {
+    const value = key === 'prefix' ? prefix : parts?.[key as Exclude<K, 'prefix'>];
+    if (value === undefined) throw new Error(`gatewayRig().${key} is ready in beforeAll${key === 'sync' ? ' of a rig asked for a sync' : ''}: read it inside tests and hooks`);
+    return value as NonNullable<GatewayRig[K]>;
+  };
+  return {
+    prefix,
+    get redis() { return part('redis'); },
+    get db() { return part('db'); },
+    get store() { return part('store'); },
+    get repository() { return part('repository'); },
+    get sync() { return part('sync'); },
+    get booking() { return part('booking'); },
+    get payment() { return part('payment'); },
+    get gateway() { return part('gateway'); },
+  };
+}

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { afterAll, beforeAll } from '@jest/globals';
 import { SignJWT, type JWTPayload } from 'jose';
 import { createMetricsRegistry, listen, type Logger, type Registry, type RunningServer, createUpstream } from '@ticketing/service-kit';
 import { RedisQueueStore } from '../../src/data-access/redis-queue/queue.store';
@@ -7,8 +8,8 @@ import { WaitingRoom } from '../../src/domain/waiting-room';
 import type { CallerIdentifier } from '../../src/entry-points/http/caller-identity';
 import type { QueueRoutesDependencies } from '../../src/entry-points/http/queue.routes';
 import { wireHttp } from '../../src/wiring';
-import { INTERNAL_TOKEN, verifyFromRedis } from './gateway-fixture';
-import { call, silentLogger, TEST_APP, type CallOptions } from './queue-test-kit';
+import { INTERNAL_TOKEN, startRecorder, verifyFromRedis, type Recorder } from './gateway-fixture';
+import { call, fileRedis, silentLogger, TEST_APP, type CallOptions } from './queue-test-kit';
 
 /*
  * The gateway's public door as main.ts wires it: the queue routes with a caller identifier and rate
@@ -89,3 +90,46 @@ export async function startDoor(options: DoorOptions): Promise<Door> {
 export const send = (door: Door, method: string, path: string, options: CallOptions = {}) => call(door.server, method, path, options);
 
 export const bearer = (jwt: string) => ({ authorization: `Bearer ${jwt}` });
+
+export interface DoorRig {
+  /** This file's Redis (connected in beforeAll). */
+  readonly redis: Redis;
+  /** The booking/payment stand-in every door forwards to. */
+  readonly upstream: Recorder;
+  /** This file's key prefixes (a door takes the next one unless given one). */
+  readonly prefixes: ReturnType<typeof fileRedis>['prefixes'];
+  /** A door on this file's Redis under a key prefix of its own (returned with it), closed after the file's tests. */
+  open: (options: Omit<DoorOptions, 'redis' | 'prefix' | 'upstreamUrl'> & { prefix?: string }) => Promise<{ door: Door; prefix: string }>;
+}
+
+/** What the door tests share: the file's Redis and key prefixes, one upstream stand-in, doors opened on demand. */
+export function doorRig(): DoorRig {
+  const file = fileRedis();
+  const doors: Door[] = [];
+  let upstream: Recorder | undefined;
+  beforeAll(async () => {
+    upstream = await startRecorder('booking');
+  });
+  afterAll(async () => {
+    await Promise.all(doors.splice(0).map((door) => door.close()));
+    await upstream?.close();
+  });
+  const started = () => {
+    if (!upstream) throw new Error('doorRig().upstream is started in beforeAll: read it inside tests and hooks');
+    return upstream;
+  };
+  return {
+    get redis() {
+      return file.redis;
+    },
+    get upstream() {
+      return started();
+    },
+    prefixes: file.prefixes,
+    open: async ({ prefix = file.prefixes.next(), ...options }) => {
+      const door = await startDoor({ ...options, redis: file.redis, prefix, upstreamUrl: started().url });
+      doors.push(door);
+      return { door, prefix };
+    },
+  };
+}
