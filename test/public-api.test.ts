@@ -71,15 +71,15 @@ async function call(method: string, path: string, options: { token?: string; bod
   return { status: response.status, headers: response.headers, body };
 }
 
-async function admittedToken(userId: string): Promise<string> {
-  const issued = await call('POST', '/queue/tokens', { body: { userId } });
+async function admittedToken(userId: string, concertId?: string): Promise<string> {
+  const issued = await call('POST', '/queue/tokens', { body: { userId, ...(concertId && { concertId }) } });
   const { token } = issued.body as { token: string };
   await waitFor(`${userId} admitted`, async () => ((await call('GET', '/queue/tokens/me?wait=5', { token })).body as { status: string }).status === 'ACTIVE' || undefined, 60_000, 10);
   return token;
 }
 
 beforeAll(async () => {
-  platform = await startPlatform({ concerts: 1, seatsPerSchedule: 20, maxActive: 10 });
+  platform = await startPlatform({ concerts: 2, seatsPerSchedule: 20, maxActive: 10 });
   contract = contractChecker((await (await fetch(`${platform.gatewayUrl}/openapi.json`)).json()) as OpenApiDocument);
 }, PLATFORM_SETUP_TIMEOUT_MS);
 
@@ -155,6 +155,63 @@ describe('the public API against its document', () => {
     ]);
     expect(((await answers[0].json()) as { code: string }).code).toBe('COMMON.METHOD_NOT_ALLOWED');
   });
+});
+
+describe('a line per concert', () => {
+  const errorCode = (answer: Answer) => ({ status: answer.status, code: (answer.body as { code?: string }).code });
+
+  it("when a fan joins a concert's line, then the token opens that concert only: another concert's schedules, seats, holds and payments are 403 QUEUE.WRONG_QUEUE", async () => {
+    const site = await admittedToken('line-fan');
+    const [first, second] = (await call('GET', '/concerts', { token: site })).body as [{ concertId: string }, { concertId: string }];
+    const scheduleOf = async (token: string, concertId: string) => ((await call('GET', `/concerts/${concertId}/schedules`, { token })).body as [{ scheduleId: string }])[0].scheduleId;
+
+    const joined = await call('POST', '/queue/tokens', { body: { userId: 'line-fan', concertId: first.concertId } });
+    expect(joined.status).toBe(201);
+    const token = (joined.body as { token: string }).token;
+    expect(token.startsWith(`${first.concertId}.`)).toBe(true);
+    expect(token).not.toBe(site);
+    // One place per user per line.
+    expect((await call('POST', '/queue/tokens', { body: { userId: 'line-fan', concertId: first.concertId } })).body).toMatchObject({ token });
+    await admittedToken('line-fan', first.concertId);
+
+    const otherSchedule = await scheduleOf(site, second.concertId);
+    expect(errorCode(await call('GET', `/concerts/${second.concertId}/schedules`, { token }))).toEqual({ status: 403, code: 'QUEUE.WRONG_QUEUE' });
+    expect(errorCode(await call('GET', `/schedules/${otherSchedule}/seats`, { token }))).toEqual({ status: 403, code: 'QUEUE.WRONG_QUEUE' });
+    expect(errorCode(await call('POST', '/reservations', { token, body: { scheduleId: otherSchedule, seatNo: 3 } }))).toEqual({ status: 403, code: 'QUEUE.WRONG_QUEUE' });
+
+    const ownSchedule = await scheduleOf(token, first.concertId);
+    const held = await call('POST', '/reservations', { token, body: { scheduleId: ownSchedule, seatNo: 3 } });
+    expect(held.status).toBe(201);
+    expect((await call('GET', `/reservations/${(held.body as { reservationId: string }).reservationId}`, { token })).status).toBe(200);
+
+    // A seat of the second concert held through its own line cannot be paid with the first concert's token.
+    const secondToken = await admittedToken('line-fan', second.concertId);
+    const otherHold = await call('POST', '/reservations', { token: secondToken, body: { scheduleId: otherSchedule, seatNo: 3 } });
+    expect(otherHold.status).toBe(201);
+    const otherReservation = (otherHold.body as { reservationId: string; price: number });
+    await call('POST', '/balance/charge', { token, body: { amount: otherReservation.price } });
+    expect(errorCode(await call('POST', '/payments', { token, body: { reservationId: otherReservation.reservationId } }))).toEqual({ status: 403, code: 'QUEUE.WRONG_QUEUE' });
+    expect((await call('GET', '/balance', { token })).body).toEqual({ balance: otherReservation.price });
+    expect((await call('POST', '/payments', { token: secondToken, body: { reservationId: otherReservation.reservationId } })).status).toBe(201);
+  }, 120_000);
+
+  it("when the stats are asked for, then each concert's line has its own figures and the totals list every line; an unknown concert is 404", async () => {
+    const site = await admittedToken('line-counter');
+    const [concert] = (await call('GET', '/concerts', { token: site })).body as [{ concertId: string }];
+    await call('POST', '/queue/tokens', { body: { userId: 'line-counter', concertId: concert.concertId } });
+
+    const line = await call('GET', `/queue/stats?concertId=${concert.concertId}`);
+    expect(line.status).toBe(200);
+    expect(line.body).toMatchObject({ concertId: concert.concertId, maxActive: 10 });
+    const totals = (await call('GET', '/queue/stats')).body as { waiting: number; active: number; queues: { concertId: string | null; waiting: number; active: number }[] };
+    expect(totals.queues.map((queue) => queue.concertId)).toEqual(expect.arrayContaining([null, concert.concertId]));
+    expect(totals.active).toBe(totals.queues.reduce((sum, queue) => sum + queue.active, 0));
+
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    expect(errorCode(await call('POST', '/queue/tokens', { body: { userId: 'line-counter', concertId: unknown } }))).toEqual({ status: 404, code: 'BOOKING.CONCERT_NOT_FOUND' });
+    expect(errorCode(await call('GET', `/queue/stats?concertId=${unknown}`))).toEqual({ status: 404, code: 'BOOKING.CONCERT_NOT_FOUND' });
+    expect((await call('POST', '/queue/tokens', { body: { userId: 'line-counter', concertId: 'not-a-uuid' } })).status).toBe(400);
+  }, 120_000);
 });
 
 describe('a payment asked for again after the token ended', () => {

@@ -40,6 +40,8 @@ export const ErrorCodes = {
     UNAVAILABLE: 'QUEUE.UNAVAILABLE',
     /** The caller sends requests faster than the gateway allows. */
     RATE_LIMITED: 'QUEUE.RATE_LIMITED',
+    /** The token was admitted to another concert's line than the concert the request is about. */
+    WRONG_QUEUE: 'QUEUE.WRONG_QUEUE',
   },
   BOOKING: {
     CONCERT_NOT_FOUND: 'BOOKING.CONCERT_NOT_FOUND',
@@ -107,6 +109,7 @@ export const ErrorHttpStatus = {
   'QUEUE.TOKEN_NOT_ACTIVE': 403,
   'QUEUE.UNAVAILABLE': 503,
   'QUEUE.RATE_LIMITED': 429,
+  'QUEUE.WRONG_QUEUE': 403,
   'BOOKING.CONCERT_NOT_FOUND': 404,
   'BOOKING.SCHEDULE_NOT_FOUND': 404,
   'BOOKING.SEAT_NOT_FOUND': 404,

@@ -11,8 +11,8 @@ describe('HttpHeaders', () => {
     });
   });
 
-  it('when listing internal-only headers, then they are the credential, the derived user id and the replay-only mark', () => {
-    expect([...INTERNAL_ONLY_HEADERS].sort()).toEqual(['X-Internal-Token', 'X-Replay-Only', 'X-User-Id']);
+  it("when listing internal-only headers, then they are the credential, the derived user id, the replay-only mark and the line's concert", () => {
+    expect([...INTERNAL_ONLY_HEADERS].sort()).toEqual(['X-Internal-Token', 'X-Queue-Concert-Id', 'X-Replay-Only', 'X-User-Id']);
   });
 });
 

@@ -23,7 +23,7 @@ export interface AppDependencies {
  * /internal, so the gateway cannot confirm or release a reservation.
  */
 export function buildApp(deps: AppDependencies): ServiceApp {
-  const fastRoutes = internalApiRoutes(deps.credentials.gateway, [...catalogueRoutes(deps.catalogue), ...reservationRoutes(deps.reservations)]);
+  const fastRoutes = internalApiRoutes(deps.credentials.gateway, [...catalogueRoutes(deps.catalogue), ...reservationRoutes(deps.reservations, deps.catalogue)]);
   // Payment's read, confirm and release, and any other path: payment's credential first (401 without it).
   const routes = express.Router().use(requireInternalCredential(deps.credentials.payment), internalRoutes(deps.reservations));
   return createServiceApp({ ...deps, api: apiDocuments.booking(), fastRoutes, routes: [routes] });

@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     const waiting = startWaitingRoom({ redis, store, presenceEveryMs: 15_000, logger: createLogger({ service: 'bench', level: 'warn' }) });
     const limit = fixedAdmissionLimit(1_000);
     const lookup = (token: string, now: number, options: { touch: boolean }) => store.lookup(token, now, options);
-    const events = queueEventRoutes({ lookup, room: waiting.room, estimate: waitEstimator(300, () => limit.limit) });
+    const events = queueEventRoutes({ lookup, lineOf: async () => ({ room: waiting.room, estimate: waitEstimator(300, () => limit.limit) }) });
     const metrics = createMetricsRegistry('queue-gateway');
     const routes = queueRoutes({ store, lookup, config: { QUEUE_ACTIVE_TTL_SECONDS: 300 }, breakerState: () => 'CLOSED', metrics, room: waiting.room, admissionLimit: limit });
     const logger = createLogger({ service: 'queue-gateway', level: 'warn' });

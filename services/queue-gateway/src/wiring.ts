@@ -1,24 +1,23 @@
 import { createUpstream, type createRedisClient, type Logger, type ReadinessCheck, type Registry, type ServiceApp } from '@ticketing/service-kit';
 import { buildApp } from './app';
 import type { GatewayConfig } from './config';
-import { startFallbackSync } from './data-access/fallback/fallback-sync';
+import { bookingConcertCatalogue } from './data-access/concert.catalogue';
 import { FallbackTokenRepository } from './data-access/fallback/fallback-token.repository';
 import type { PrismaClient } from './data-access/generated/prisma/client';
 import { createJwtVerifier } from './data-access/jwt.verifier';
 import { metricsScraper } from './data-access/metrics.scraper';
-import { RedisQueueStore } from './data-access/redis-queue/queue.store';
 import { keyedLimit } from './data-access/rate.limiter';
 import { createTokenLookup } from './data-access/fallback/token-lookup';
 import { waitEstimator } from './domain/wait-estimate';
 import { bodyIdentity, jwtIdentity } from './entry-points/http/caller-identity';
 import { forwardRoutes, type ForwardRoutesDependencies } from './entry-points/http/forward.routes';
+import { lineOfToken } from './entry-points/http/lines';
 import { opsRoutes, type OpsRoutesDependencies } from './entry-points/http/ops.routes';
 import { queueEventRoutes, type QueueEventsDependencies } from './entry-points/http/queue-events.routes';
 import { queueRoutes, readQueueStats, type QueueRoutesDependencies } from './entry-points/http/queue.routes';
 import { verifyQueueToken } from './entry-points/http/verify-token';
 import { webRoutes } from './entry-points/http/web.routes';
-import { startAdmission } from './entry-points/jobs/admission.job';
-import { presenceInterval, startWaitingRoom } from './entry-points/jobs/waiting-room.job';
+import { QueueLines } from './entry-points/jobs/queue-lines';
 import { startPaymentCompletedConsumer, type PaymentCompletedConsumerOptions } from './entry-points/kafka/payment-completed.consumer';
 import { queueMetrics } from './entry-points/queue.metrics';
 
@@ -85,10 +84,18 @@ export interface ShutdownStep {
 export function wireGateway(options: GatewayWiringOptions): { app: ServiceApp; steps: ShutdownStep[]; afterServing: ShutdownStep } {
   const { config, logger, metrics, redis } = options;
   const steps: ShutdownStep[] = [];
-  const store = new RedisQueueStore(redis, { prefix: config.QUEUE_KEY_PREFIX, abandonAfterMs: config.QUEUE_ABANDON_AFTER_SECONDS * 1000 });
+  const upstreams = { booking: createUpstream({ name: 'booking', url: config.BOOKING_URL }), payment: createUpstream({ name: 'payment', url: config.PAYMENT_URL }) };
+  steps.push({ name: 'upstreams', close: () => Promise.all([upstreams.booking.close(), upstreams.payment.close()]) });
   const repository = new FallbackTokenRepository(options.prisma);
+  const lines = new QueueLines({
+    settings: { redis, redisUrl: config.REDIS_URL, config, repository, logger, metrics },
+    catalogue: bookingConcertCatalogue({ booking: upstreams.booking, internalToken: config.INTERNAL_TOKEN }),
+  });
+  steps.push({ name: 'lines', close: () => lines.close() });
+  const { site } = lines;
   const tokenLookup = createTokenLookup({
-    store,
+    // Each token is looked up in its own line's keys.
+    store: { lookup: (token, now, lookupOptions) => lines.storeOf(token).lookup(token, now, lookupOptions) },
     repository,
     connection: redis,
     breaker: {
@@ -101,53 +108,38 @@ export function wireGateway(options: GatewayWiringOptions): { app: ServiceApp; s
     logger,
   });
   steps.push({ name: 'token-breaker', close: tokenLookup.close });
-  const sync = startFallbackSync({
-    redis,
-    prefix: config.QUEUE_KEY_PREFIX,
-    repository,
-    snapshot: (at) => store.snapshot(at),
-    intervalMs: config.FALLBACK_SYNC_INTERVAL_MS,
-    logger,
-  });
-  steps.push({ name: 'fallback-sync', close: sync.close });
 
-  const upstreams = { booking: createUpstream({ name: 'booking', url: config.BOOKING_URL }), payment: createUpstream({ name: 'payment', url: config.PAYMENT_URL }) };
-  steps.push({ name: 'upstreams', close: () => Promise.all([upstreams.booking.close(), upstreams.payment.close()]) });
-
-  const admission = startAdmission({
-    redisUrl: config.REDIS_URL,
-    store,
-    config,
-    logger,
-    metrics,
-    onAdmitted: (tokens, at, expiresAt) => repository.markAdmitted(tokens, at, expiresAt),
-  });
-  steps.push({ name: 'admission', close: admission.close });
   const consumer = startPaymentCompletedConsumer({
     kafka: options.kafka,
     groupId: config.KAFKA_GROUP_ID,
-    expireUser: (userId, now, expireOptions) => store.expireUser(userId, now, expireOptions),
+    // The payer's token in the site-wide line and in the line of the concert paid for; a slot freed admits the next at once.
+    expireUser: async (userId, now, { concertId, ...expireOptions }) => {
+      const expired = await Promise.all(lines.storesFor(concertId).map((store) => store.expireUser(userId, now, expireOptions)));
+      expired.forEach((token) => token !== undefined && lines.openLineOf(token)?.admission.admitNow());
+      return expired.find((token) => token !== undefined);
+    },
     expireInFallback: (userId, expireOptions) => repository.expireUser(userId, expireOptions),
-    onExpired: admission.admitNow,
     logger,
   });
   // Leaving the group can wait on a rebalance (e.g. right after a broker restart); the group copes if we don't.
   steps.push({ name: 'payment-completed-consumer', close: consumer.close, timeoutMs: config.SHUTDOWN_TIMEOUT_MS / 2 });
-  const waiting = startWaitingRoom({ redis, store, presenceEveryMs: presenceInterval(config.QUEUE_ABANDON_AFTER_SECONDS), logger });
-  steps.push({ name: 'waiting-room', close: waiting.close });
 
   // A payment seen by the gateway frees the payer's slot at once (the Kafka event stays the durable path).
   const freeSlotOf = (token: string) =>
-    void store
+    void lines
+      .storeOf(token)
       .leave(token, Date.now())
-      .then((left) => left === 'ACTIVE' && admission.admitNow())
+      .then((left) => left === 'ACTIVE' && lines.openLineOf(token)?.admission.admitNow())
       .catch((error: unknown) => logger.debug({ err: error }, 'could not free a paid slot at once; PaymentCompleted will'));
   // A hold that lapses unpaid gives the slot back: the token's slot ends with the user's latest hold.
   const endWithHold = (token: string, holdEndsAt: number) =>
-    void store
+    void lines
+      .storeOf(token)
       .endWithHold(token, holdEndsAt + HOLD_GRACE_MS, config.QUEUE_ACTIVE_TTL_SECONDS * 1_000, Date.now())
-      .then((ends) => ends !== undefined && admission.admitAt(ends))
+      .then((ends) => ends !== undefined && lines.openLineOf(token)?.admission.admitAt(ends))
       .catch((error: unknown) => logger.debug({ err: error }, 'could not tie the slot to the hold; it ends with its TTL'));
+  // The adaptive limits learn from the backend calls made by their own line's users.
+  const observe = (token: string, latencyMs: number, failed: boolean) => lines.openLineOf(token)?.admissionLimit.observe(latencyMs, failed);
 
   const identify =
     config.AUTH_MODE === 'jwt'
@@ -163,7 +155,7 @@ export function wireGateway(options: GatewayWiringOptions): { app: ServiceApp; s
     operatorToken: config.OPS_TOKEN,
     trustProxy: config.TRUST_PROXY,
     queue: {
-      store,
+      store: site.store,
       lookup: tokenLookup.view,
       config,
       breakerState: tokenLookup.state,
@@ -173,16 +165,21 @@ export function wireGateway(options: GatewayWiringOptions): { app: ServiceApp; s
         perAddress: limitOf('address', config.RATE_LIMIT_PER_ADDRESS, config.RATE_LIMIT_ADDRESS_WINDOW_SECONDS),
         perUser: limitOf('user', config.RATE_LIMIT_PER_USER, config.RATE_LIMIT_USER_WINDOW_SECONDS),
       },
-      room: waiting.room,
-      admissionLimit: admission.limit,
-      onSlotFreed: admission.admitNow,
+      room: site.room,
+      admissionLimit: site.admissionLimit,
+      onSlotFreed: site.onSlotFreed,
+      lines,
     },
     forward: {
-      verify: verifyQueueToken({ lookup: tokenLookup.lookup, formerOwner: async (token) => (await repository.findByToken(token))?.userId }),
+      verify: verifyQueueToken({
+        lookup: tokenLookup.lookup,
+        // Redis remembers an ended token's user for a while; the Postgres copy for an hour.
+        formerOwner: async (token) => (await lines.storeOf(token).formerOwner(token).catch(() => undefined)) ?? (await repository.findByToken(token))?.userId,
+      }),
       upstreams,
       internalToken: config.INTERNAL_TOKEN,
       logger,
-      observe: (latencyMs, failed) => admission.limit.observe(latencyMs, failed),
+      observe,
       onPaid: freeSlotOf,
       onHeld: endWithHold,
       limits: {
@@ -191,10 +188,16 @@ export function wireGateway(options: GatewayWiringOptions): { app: ServiceApp; s
       },
       onRateLimited: (limit) => queueMetrics(metrics).rateLimitedTotal.inc({ limit }),
     },
-    events: { lookup: tokenLookup.view, room: waiting.room, estimate: waitEstimator(config.QUEUE_ACTIVE_TTL_SECONDS, () => admission.limit.limit) },
+    events: {
+      lookup: tokenLookup.view,
+      lineOf: async (token) => {
+        const line = await lineOfToken(site, lines, token);
+        return line && { room: line.room, estimate: waitEstimator(config.QUEUE_ACTIVE_TTL_SECONDS, () => line.admissionLimit.limit) };
+      },
+    },
     ops: {
       operatorToken: config.OPS_TOKEN,
-      queueStats: readQueueStats({ store, admissionLimit: admission.limit, room: waiting.room, breakerState: tokenLookup.state }),
+      queueStats: readQueueStats({ store: site.store, admissionLimit: site.admissionLimit, room: site.room, breakerState: tokenLookup.state, lines }),
       metrics,
       scrape: metricsScraper({ payment: config.PAYMENT_URL, sink: config.SINK_URL }),
     },
@@ -205,7 +208,7 @@ export function wireGateway(options: GatewayWiringOptions): { app: ServiceApp; s
   const afterServing: ShutdownStep = {
     name: 'waiters',
     close: () => {
-      waiting.room.dismissAll();
+      for (const line of [site, ...lines.open().map((open) => open.line)]) line.room.dismissAll();
       http.closeStreams();
     },
   };

@@ -57,7 +57,7 @@ beforeAll(async () => {
       upstreams: { booking: upstream, payment: upstream },
       internalToken: INTERNAL_TOKEN,
       logger: silentLogger(),
-      observe: (latencyMs, failed) => admission.limit.observe(latencyMs, failed),
+      observe: (_token, latencyMs, failed) => admission.limit.observe(latencyMs, failed),
     },
   });
   gateway = await listen(app, 0, '127.0.0.1');

@@ -22,6 +22,11 @@ export const HttpHeaders = {
    * Idempotency-Key, never starts a new payment.
    */
   ReplayOnly: 'X-Replay-Only',
+  /**
+   * Internal only: the concert whose line admitted the caller's queue token (absent for the site-wide
+   * line). Booking and payment answer `403 QUEUE.WRONG_QUEUE` to a request about another concert.
+   */
+  QueueConcertId: 'X-Queue-Concert-Id',
   /** Sent with 429 and 503 answers. */
   RetryAfter: 'Retry-After',
   /** `Bearer <jwt>` on `POST /queue/tokens` when the gateway runs with JWT identity (AUTH_MODE=jwt). */
@@ -37,7 +42,7 @@ export type HttpHeaderName = (typeof HttpHeaders)[keyof typeof HttpHeaders];
  * Headers only the gateway may set. It must drop any client-sent copy before forwarding, otherwise a
  * client could claim to be another user; upstream services trust them only with a valid internal token.
  */
-export const INTERNAL_ONLY_HEADERS: readonly HttpHeaderName[] = [HttpHeaders.InternalToken, HttpHeaders.UserId, HttpHeaders.ReplayOnly];
+export const INTERNAL_ONLY_HEADERS: readonly HttpHeaderName[] = [HttpHeaders.InternalToken, HttpHeaders.UserId, HttpHeaders.ReplayOnly, HttpHeaders.QueueConcertId];
 
 /**
  * `Idempotency-Key` value: 1–128 visible ASCII characters (0x21–0x7E). Spaces are excluded on purpose:

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IsoDateTime, NonNegativeInt, PositiveInt, UserId } from '../primitives';
+import { IsoDateTime, NonNegativeInt, PositiveInt, UserId, Uuid } from '../primitives';
 
 /*
  * Queue-gateway routes: POST /queue/tokens, GET|DELETE /queue/tokens/me, GET /queue/stats.
@@ -14,8 +14,11 @@ export type QueueTokenStatus = z.infer<typeof QueueTokenStatus>;
 /** The opaque token the gateway hands out; its format is the gateway's business, only its size is bounded. */
 export const QueueToken = z.string().min(1).max(256);
 
-/** `POST /queue/tokens` body. */
-export const IssueTokenRequest = z.strictObject({ userId: UserId });
+/**
+ * `POST /queue/tokens` body. With `concertId` the user joins that concert's own line (one place per user
+ * per line); without it the site-wide line.
+ */
+export const IssueTokenRequest = z.strictObject({ userId: UserId, concertId: Uuid.optional() });
 export type IssueTokenRequest = z.infer<typeof IssueTokenRequest>;
 
 /**
@@ -84,10 +87,24 @@ export type QueuePositionEvent = z.infer<typeof QueuePositionEvent>;
 export const QueueAdmittedEvent = z.strictObject({ status: z.literal('ACTIVE'), expiresAt: IsoDateTime });
 export type QueueAdmittedEvent = z.infer<typeof QueueAdmittedEvent>;
 
-/** `GET /queue/stats` answer; loose because API.md lets the gateway add fields (e.g. breaker state). */
-export const QueueStatsResponse = z.looseObject({
+/** `GET /queue/stats` query: `concertId` asks for that concert's line alone. */
+export const QueueStatsQuery = z.strictObject({ concertId: Uuid.optional() });
+export type QueueStatsQuery = z.infer<typeof QueueStatsQuery>;
+
+/** One line's figures in `GET /queue/stats`. */
+export const QueueLineStats = z.looseObject({
   waiting: NonNegativeInt,
   active: NonNegativeInt,
   maxActive: PositiveInt,
+});
+export type QueueLineStats = z.infer<typeof QueueLineStats>;
+
+/**
+ * `GET /queue/stats` answer; loose because API.md lets the gateway add fields (e.g. breaker state).
+ * Without `concertId`: the totals over every line, and `queues`, each line's own figures (the site-wide
+ * line without a `concertId`).
+ */
+export const QueueStatsResponse = QueueLineStats.extend({
+  queues: z.array(QueueLineStats.extend({ concertId: Uuid.nullable() })).optional(),
 });
 export type QueueStatsResponse = z.infer<typeof QueueStatsResponse>;

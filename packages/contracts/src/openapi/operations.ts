@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { IdempotencyKey, HttpHeaders } from '../http/headers';
 import { LivenessResponse, ReadinessResponse } from '../http/health';
-import { IssueTokenRequest, IssueTokenResponse, QueueStatsResponse, TokenEventsQuery, TokenStatusQuery, TokenStatusResponse } from '../http/queue';
+import { IssueTokenRequest, IssueTokenResponse, QueueStatsQuery, QueueStatsResponse, TokenEventsQuery, TokenStatusQuery, TokenStatusResponse } from '../http/queue';
 import {
   ConcertIdParams,
   ConcertListResponse,
@@ -62,13 +62,20 @@ function probes(metrics: { operator: boolean }): Operations {
 interface Caller {
   security: { anyOf: readonly Credential[] };
   guarded: readonly number[];
-  user: { [HttpHeaders.UserId]?: z.ZodString };
+  user: { [HttpHeaders.UserId]?: z.ZodString; [HttpHeaders.QueueConcertId]?: z.ZodOptional<z.ZodString> };
 }
+/** 403: a waiting token (QUEUE.TOKEN_NOT_ACTIVE), or one of another concert's line (QUEUE.WRONG_QUEUE). */
 const PUBLIC: Caller = { security: { anyOf: ['queueToken'] }, guarded: [401, 403, 503], user: {} };
 const GATEWAY: Caller = {
   security: { anyOf: ['internal'] },
-  guarded: [400, 401],
-  user: { [HttpHeaders.UserId]: z.string().meta({ description: 'The user the gateway derived from the queue token.' }) },
+  guarded: [400, 401, 403],
+  user: {
+    [HttpHeaders.UserId]: z.string().meta({ description: 'The user the gateway derived from the queue token.' }),
+    [HttpHeaders.QueueConcertId]: z
+      .string()
+      .optional()
+      .meta({ description: "The concert whose line admitted the caller's token; a request about another concert is 403 QUEUE.WRONG_QUEUE." }),
+  },
 };
 /** The caller's own error statuses and the operation's, in order. */
 const errorsOf = (caller: Caller, ...statuses: number[]) => [...new Set([...caller.guarded, ...statuses])].sort((a, b) => a - b);
@@ -170,11 +177,11 @@ export const gatewayOperations: Operations = [
     tag: 'queue',
     summary: 'Join the line',
     description:
-      'One place per user: asking again while the token lives answers 200 with the same token. In AUTH_MODE=jwt the user comes from the bearer token and `userId` may be left out.',
+      "One place per user per line: asking again while the token lives answers 200 with the same token. With `concertId` the user joins that concert's own line, whose token opens only that concert's schedules, seats, holds and payments (403 QUEUE.WRONG_QUEUE otherwise); without it the site-wide line. An unknown concert is 404. In AUTH_MODE=jwt the user comes from the bearer token and `userId` may be left out.",
     security: { anyOf: ['jwt'], optional: true },
     body: IssueTokenRequest,
     responses: { 201: { description: 'A new place.', schema: IssueTokenResponse }, 200: { description: 'Your existing place.', schema: IssueTokenResponse } },
-    errors: [400, 401, 429, 503],
+    errors: [400, 401, 404, 429, 503],
   },
   {
     method: 'get',
@@ -210,9 +217,11 @@ export const gatewayOperations: Operations = [
     method: 'get',
     path: '/queue/stats',
     tag: 'queue',
-    summary: 'The line: waiting, active, the admission limit in force',
+    summary: 'The lines: waiting, active, the admission limit in force',
+    description: "With `concertId`, that concert's line; without it the totals over every line and `queues`, each line's own figures.",
+    query: QueueStatsQuery,
     responses: { 200: { description: 'Queue figures.', schema: QueueStatsResponse } },
-    errors: [503],
+    errors: [400, 404, 503],
   },
   ...bookingShop(PUBLIC),
   ...paymentShop(PUBLIC),

@@ -1,13 +1,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RequestHandler } from 'express';
-import { HttpHeaders, UserId } from '@ticketing/contracts';
+import { HttpHeaders, UserId, Uuid } from '@ticketing/contracts';
 import { AppError } from '../errors/app-error';
 import { currentCorrelationId } from '../logger/request-context';
 import type { ApiReply, ApiRequest, ApiRoute } from './api-route';
 
 const INTERNAL_TOKEN = HttpHeaders.InternalToken.toLowerCase();
 const USER_ID = HttpHeaders.UserId.toLowerCase();
+const QUEUE_CONCERT_ID = HttpHeaders.QueueConcertId.toLowerCase();
 
 declare global {
   // Express' own extension point for a typed res.locals.
@@ -29,13 +30,16 @@ const digest = (value: string): Buffer => createHash('sha256').update(value, 'ut
 export interface InternalCaller {
   /** The user the gateway verified, from `X-User-Id`, when the caller named one. */
   userId?: string;
+  /** The concert whose line admitted the user's queue token, from `X-Queue-Concert-Id` (none: the site-wide line). */
+  concertId?: string;
 }
 
 /**
  * The internal credential check for booking and payment: the request must present the shared internal
  * credential in `X-Internal-Token` (compared in constant time), otherwise `401 AUTH.INTERNAL_CREDENTIAL_MISSING`.
  * A valid `X-User-Id` (the user the gateway derived from the queue token) names the caller's user; a
- * malformed one is `400 VALIDATION.INVALID_HEADER`. `/health/*` and `/metrics` stay open to probes and scrapers.
+ * malformed one is `400 VALIDATION.INVALID_HEADER`, as is a malformed `X-Queue-Concert-Id`. `/health/*` and
+ * `/metrics` stay open to probes and scrapers.
  */
 export function internalCredential(expectedToken: string): (headers: IncomingHttpHeaders) => InternalCaller {
   // An empty secret would let an empty header through; config already demands ≥ 16 characters.
@@ -47,11 +51,27 @@ export function internalCredential(expectedToken: string): (headers: IncomingHtt
       throw new AppError('AUTH.INTERNAL_CREDENTIAL_MISSING', 'A valid internal credential is required');
     }
     const userId = headers[USER_ID];
-    if (userId === undefined) return {};
+    const concertId = headers[QUEUE_CONCERT_ID];
+    if (userId === undefined && concertId === undefined) return {};
     // A repeated header arrives joined with ", " and fails here, instead of naming two users.
-    if (typeof userId !== 'string' || !UserId.safeParse(userId).success) throw new AppError('VALIDATION.INVALID_HEADER', `${HttpHeaders.UserId} is malformed`);
-    return { userId };
+    if (userId !== undefined && (typeof userId !== 'string' || !UserId.safeParse(userId).success)) {
+      throw new AppError('VALIDATION.INVALID_HEADER', `${HttpHeaders.UserId} is malformed`);
+    }
+    if (concertId !== undefined && (typeof concertId !== 'string' || !Uuid.safeParse(concertId).success)) {
+      throw new AppError('VALIDATION.INVALID_HEADER', `${HttpHeaders.QueueConcertId} is malformed`);
+    }
+    return { ...(userId !== undefined && { userId }), ...(concertId !== undefined && { concertId: concertId.toLowerCase() }) };
   };
+}
+
+/**
+ * Refuses a request about `concertId` from a caller admitted through another concert's line
+ * (`403 QUEUE.WRONG_QUEUE`); a caller of the site-wide line may reach every concert.
+ */
+export function requireLineOf(caller: InternalCaller, concertId: string): void {
+  if (caller.concertId !== undefined && caller.concertId !== concertId.toLowerCase()) {
+    throw new AppError('QUEUE.WRONG_QUEUE', "This queue token was admitted to another concert's line");
+  }
 }
 
 /**
@@ -112,6 +132,8 @@ export interface InternalHeadersInput {
   token: string;
   /** The user the call acts for; omitted for service-to-service calls that act for nobody. */
   userId?: string;
+  /** The concert whose line admitted the user's queue token (the gateway, for a concert line's token). */
+  concertId?: string;
   /** Defaults to the current correlation id, so the callee's logs join the caller's request. */
   requestId?: string;
 }
@@ -120,6 +142,7 @@ export interface InternalHeadersInput {
 export function internalHeaders(input: InternalHeadersInput): Record<string, string> {
   const headers: Record<string, string> = { [HttpHeaders.InternalToken]: input.token };
   if (input.userId !== undefined) headers[HttpHeaders.UserId] = input.userId;
+  if (input.concertId !== undefined) headers[HttpHeaders.QueueConcertId] = input.concertId;
   const requestId = input.requestId ?? currentCorrelationId();
   if (requestId !== undefined) headers[HttpHeaders.RequestId] = requestId;
   return headers;

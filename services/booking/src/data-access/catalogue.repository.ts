@@ -36,6 +36,8 @@ export async function insertCatalogue(
 /** Read side of the catalogue. Each list is one query (counts by GROUP BY, never one query per row). */
 export class PrismaCatalogueReader implements CatalogueReader {
   private readonly sql: SqlPool;
+  /** A schedule never moves to another concert: each one is asked once per process. */
+  private readonly concertBySchedule = new Map<string, string>();
 
   /** `cache`: where serialised answers are kept for a moment (see CatalogueCache). */
   constructor(
@@ -43,6 +45,19 @@ export class PrismaCatalogueReader implements CatalogueReader {
     private readonly cache: CatalogueCache = new CatalogueCache(0),
   ) {
     this.sql = sqlPoolOf(prisma);
+  }
+
+  async concertOfSchedule(scheduleId: string): Promise<string | undefined> {
+    const known = this.concertBySchedule.get(scheduleId);
+    if (known !== undefined) return known;
+    const { rows } = await this.sql.query<{ concertId: string }>({
+      name: 'concert-of-schedule',
+      text: `SELECT concert_id AS "concertId" FROM schedules WHERE id = $1::uuid`,
+      values: [scheduleId],
+    });
+    const concertId = rows[0]?.concertId;
+    if (concertId !== undefined) this.concertBySchedule.set(scheduleId, concertId);
+    return concertId;
   }
 
   /** The concert list as the API's JSON (one statement, cached while fresh). */

@@ -8,4 +8,6 @@ export interface CatalogueReader {
   concertsJson(): Promise<string>;
   schedulesJson(concertId: string): Promise<string | undefined>;
   seatListJson(scheduleId: string, status?: SeatStatus): Promise<string | undefined>;
+  /** The concert a schedule belongs to, or undefined when there is no such schedule. */
+  concertOfSchedule(scheduleId: string): Promise<string | undefined>;
 }

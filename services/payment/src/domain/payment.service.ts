@@ -28,6 +28,8 @@ export interface PayCommand {
   idempotencyKey?: string;
   /** Only the first answer of `idempotencyKey` may be given: the caller's queue token has ended (paying ended it). */
   replayOnly?: boolean;
+  /** The concert whose line admitted the caller: a reservation of another concert is refused (QUEUE.WRONG_QUEUE). */
+  concertId?: string;
 }
 
 const POLL_MS = 50;
@@ -53,7 +55,7 @@ export class PaymentService {
     }
   }
 
-  private async run({ userId, reservationId, idempotencyKey, replayOnly }: PayCommand): Promise<Answer> {
+  private async run({ userId, reservationId, idempotencyKey, replayOnly, concertId }: PayCommand): Promise<Answer> {
     const { booking } = this.deps;
     // The key first: its answer stands even after the reservation has moved on (e.g. is now CONFIRMED).
     const earlier = await this.answerForKey(userId, reservationId, idempotencyKey);
@@ -67,6 +69,9 @@ export class PaymentService {
       throw new AppError('BOOKING.RESERVATION_NOT_FOUND', `No reservation ${reservationId}`);
     }
     const { reservation } = lookup;
+    if (concertId !== undefined && reservation.concertId.toLowerCase() !== concertId) {
+      throw new AppError('QUEUE.WRONG_QUEUE', "This queue token was admitted to another concert's line");
+    }
     if (reservation.status !== 'HELD' || Date.parse(reservation.expiresAt) <= Date.now()) {
       // A request with the same key may have finished the whole saga between our key check and
       // our look at the reservation: its answer, not "already paid", is what this key gets.

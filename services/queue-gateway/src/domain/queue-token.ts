@@ -20,14 +20,17 @@ const TOKEN_BYTES = 32;
 const POOL_TOKENS = 128;
 let pool = Buffer.alloc(0);
 let offset = 0;
-/** base64url of 32 bytes, unpadded: exactly 43 characters of `[A-Za-z0-9_-]`. */
-const TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/;
+/**
+ * base64url of 32 bytes, unpadded: exactly 43 characters of `[A-Za-z0-9_-]`; a concert line's token has
+ * the concert's id and a dot in front (domain/queue-line.ts).
+ */
+const TOKEN_FORMAT = /^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\.)?[A-Za-z0-9_-]{43}$/;
 
 /**
  * A new unguessable token. It carries no meaning of its own: the user it belongs to is recorded next to
  * it in Redis, so a token cannot be forged or re-bound to another user by editing it.
  */
-export function generateQueueToken(): string {
+export function generateQueueToken(linePrefix = ''): string {
   if (offset + TOKEN_BYTES > pool.length) {
     pool = randomBytes(TOKEN_BYTES * POOL_TOKENS);
     offset = 0;
@@ -36,7 +39,7 @@ export function generateQueueToken(): string {
   // Never hand out the same bytes twice, even if the pool object is inspected later.
   pool.fill(0, offset, offset + TOKEN_BYTES);
   offset += TOKEN_BYTES;
-  return token;
+  return linePrefix + token;
 }
 
 /** True when `value` could be a token we issued; lets the routes refuse garbage without a Redis call. */

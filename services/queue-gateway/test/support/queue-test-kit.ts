@@ -124,7 +124,11 @@ export async function startQueueApp(
     ...TEST_APP,
     metrics,
     queue: { store, lookup, config, breakerState: () => 'CLOSED', metrics, room: waiting.room, admissionLimit, onSlotFreed: options.onSlotFreed },
-    events: { lookup, room: waiting.room, estimate: waitEstimator(config.QUEUE_ACTIVE_TTL_SECONDS, () => admissionLimit.limit), timing: options.eventTiming },
+    events: {
+      lookup,
+      lineOf: async () => ({ room: waiting.room, estimate: waitEstimator(config.QUEUE_ACTIVE_TTL_SECONDS, () => admissionLimit.limit) }),
+      timing: options.eventTiming,
+    },
   });
   const server = await listen(http.app, 0, '127.0.0.1');
   return {

@@ -14,7 +14,11 @@ export function paymentRoutes(payments: PaymentService): InternalApiRoute[] {
     const idempotencyKey = rawKey === undefined ? undefined : parseInput(IdempotencyKey, rawKey, 'VALIDATION.INVALID_HEADER');
     // Set by the gateway alone (it drops client copies), for a token that paying has ended.
     const replayOnly = req.headers[REPLAY_ONLY] === 'true';
-    return { status: 201, body: await payments.pay({ userId, reservationId, replayOnly, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) }) };
+    const { concertId } = caller;
+    return {
+      status: 201,
+      body: await payments.pay({ userId, reservationId, replayOnly, ...(idempotencyKey === undefined ? {} : { idempotencyKey }), ...(concertId === undefined ? {} : { concertId }) }),
+    };
   };
   return [{ method: 'POST', path: '/payments', handle: pay }];
 }

@@ -30,11 +30,13 @@ export interface FallbackSyncOptions {
   prefix: string;
   repository: {
     upsertChanges(changes: readonly TokenChange[]): Promise<number>;
-    resync(live: readonly TokenChange[], at: number): Promise<{ written: number; expired: number }>;
+    resync(live: readonly TokenChange[], at: number, line?: { tokenPrefix: string }): Promise<{ written: number; expired: number }>;
     prune(before: number): Promise<number>;
   };
   /** Every token Redis holds as of `at` (RedisQueueStore.snapshot): the full resync after lost changes. */
   snapshot(at: number): Promise<TokenChange[]>;
+  /** What the line's tokens start with (domain/queue-line.ts): a resync touches that line's rows only. */
+  tokenPrefix?: string;
   /** How long rows of ended tokens are kept (default 1 h), and how often older ones are pruned (default 60 s). */
   retentionMs?: number;
   pruneEveryMs?: number;
@@ -111,7 +113,7 @@ export function startFallbackSync(options: FallbackSyncOptions): FallbackSync {
     const at = Date.now();
     const live = await options.snapshot(at);
     step = 'postgres';
-    const result = await repository.resync(live, at);
+    const result = await repository.resync(live, at, { tokenPrefix: options.tokenPrefix ?? '' });
     step = 'redis';
     lostPending = false;
     logger.warn({ live: live.length, ...result }, 'the change stream was trimmed before its changes were copied: rebuilt the copy from Redis');

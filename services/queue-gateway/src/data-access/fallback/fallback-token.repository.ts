@@ -154,14 +154,17 @@ export class FallbackTokenRepository {
    * Redis holds, read as of `at`. Writes them, and marks every other row still WAITING or ACTIVE as
    * EXPIRED as of `at` (it was retired in the lost stretch). Changes newer than `at` keep winning.
    */
-  async resync(live: readonly TokenChange[], at: number): Promise<{ written: number; expired: number }> {
+  async resync(live: readonly TokenChange[], at: number, line: { tokenPrefix: string } = { tokenPrefix: '' }): Promise<{ written: number; expired: number }> {
     let written = 0;
     for (let i = 0; i < live.length; i += 1_000) written += await this.upsertChanges(live.slice(i, i + 1_000));
+    // Only the resynced line's rows: the site-wide line's tokens have no dot, a concert line's start with its `<concertId>.`.
+    const ofLine = line.tokenPrefix === '' ? `position('.' in token) = 0` : `starts_with(token, $3)`;
     const expired = await this.prisma.$executeRawUnsafe(
       `UPDATE queue_tokens SET status = 'EXPIRED', updated_at = $2
-       WHERE status <> 'EXPIRED' AND updated_at < $2 AND NOT (token = ANY($1::text[]))`,
+       WHERE status <> 'EXPIRED' AND updated_at < $2 AND NOT (token = ANY($1::text[])) AND ${ofLine}`,
       live.map((change) => change.token),
       new Date(at),
+      ...(line.tokenPrefix === '' ? [] : [line.tokenPrefix]),
     );
     return { written, expired };
   }

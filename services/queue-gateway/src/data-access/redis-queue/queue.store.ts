@@ -22,6 +22,8 @@ export interface QueueStoreOptions {
   prefix: string;
   /** A waiting user who has not polled for this long loses their place (QUEUE_ABANDON_AFTER_SECONDS). */
   abandonAfterMs: number;
+  /** What this line's tokens start with (a concert's line: `<concertId>.`; domain/queue-line.ts). */
+  tokenPrefix?: string;
 }
 
 /** Inputs of one admission tick (all times epoch ms). */
@@ -69,6 +71,24 @@ interface QueueCommands {
   queueEndWithHold(...args: (string | number)[]): Promise<number>;
 }
 
+const defined = new WeakSet<Redis>();
+
+/** The scripts, defined once per client however many lines' stores share it. */
+function withQueueCommands(redis: Redis): Redis & QueueCommands {
+  if (!defined.has(redis)) {
+    redis.defineCommand('queueIssue', { numberOfKeys: 0, lua: ISSUE_LUA });
+    redis.defineCommand('queueLookup', { numberOfKeys: 0, lua: LOOKUP_LUA });
+    redis.defineCommand('queueLeave', { numberOfKeys: 0, lua: LEAVE_LUA });
+    redis.defineCommand('queueExpireUser', { numberOfKeys: 0, lua: EXPIRE_USER_LUA });
+    redis.defineCommand('queueAdmit', { numberOfKeys: 0, lua: ADMIT_LUA });
+    redis.defineCommand('queueCounts', { numberOfKeys: 0, lua: COUNTS_LUA, readOnly: true });
+    redis.defineCommand('queueTouch', { numberOfKeys: 0, lua: TOUCH_LUA });
+    redis.defineCommand('queueEndWithHold', { numberOfKeys: 0, lua: END_WITH_HOLD_LUA });
+    defined.add(redis);
+  }
+  return redis as Redis & QueueCommands;
+}
+
 /**
  * The waiting line, the active slots and each token's state, in Redis. Every state change is one Lua
  * script: atomic, one round trip, bounded work, and appended to the `changes` stream in the same step so
@@ -79,15 +99,7 @@ export class RedisQueueStore {
   private readonly holdMs: number;
 
   constructor(redis: Redis, private readonly options: QueueStoreOptions) {
-    redis.defineCommand('queueIssue', { numberOfKeys: 0, lua: ISSUE_LUA });
-    redis.defineCommand('queueLookup', { numberOfKeys: 0, lua: LOOKUP_LUA });
-    redis.defineCommand('queueLeave', { numberOfKeys: 0, lua: LEAVE_LUA });
-    redis.defineCommand('queueExpireUser', { numberOfKeys: 0, lua: EXPIRE_USER_LUA });
-    redis.defineCommand('queueAdmit', { numberOfKeys: 0, lua: ADMIT_LUA });
-    redis.defineCommand('queueCounts', { numberOfKeys: 0, lua: COUNTS_LUA, readOnly: true });
-    redis.defineCommand('queueTouch', { numberOfKeys: 0, lua: TOUCH_LUA });
-    redis.defineCommand('queueEndWithHold', { numberOfKeys: 0, lua: END_WITH_HOLD_LUA });
-    this.redis = redis as Redis & QueueCommands;
+    this.redis = withQueueCommands(redis);
     this.holdMs = options.abandonAfterMs + KEY_GRACE_MS;
   }
 
@@ -98,7 +110,7 @@ export class RedisQueueStore {
 
   /** Puts the user in line with a new token, or returns the live token they already hold (`created: false`). */
   async issue(userId: string, now: number): Promise<IssuedToken> {
-    const reply = await this.redis.queueIssue(this.prefix, userId, generateQueueToken(), now, this.holdMs);
+    const reply = await this.redis.queueIssue(this.prefix, userId, generateQueueToken(this.options.tokenPrefix), now, this.holdMs);
     const expiresAt = optionalNumber(reply, 5);
     return {
       token: text(reply, 0),
@@ -169,6 +181,11 @@ export class RedisQueueStore {
       });
     }
     return states;
+  }
+
+  /** The user an ended token was issued to, for 10 minutes after it ended (undefined when unknown). */
+  async formerOwner(token: string): Promise<string | undefined> {
+    return (await this.redis.get(`${this.prefix}e:${token}`)) ?? undefined;
   }
 
   /** Gives up the place in line or frees the active slot: the status the token left, or undefined when it was not live. */

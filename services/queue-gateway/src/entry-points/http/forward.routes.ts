@@ -3,6 +3,7 @@ import { text } from 'node:stream/consumers';
 import { HttpHeaders } from '@ticketing/contracts';
 import { AppError, internalHeaders, type ApiHandler, type ApiRequest, type ApiRoute, type Logger, type Upstream } from '@ticketing/service-kit';
 import type { KeyedLimit } from '../../data-access/rate.limiter';
+import { concertOfToken } from '../../domain/queue-line';
 import { enforceLimit } from './rate-limit';
 import type { VerifiedCaller, VerifyQueueToken } from './verify-token';
 
@@ -39,8 +40,8 @@ export interface ForwardRoutesDependencies {
   /** INTERNAL_TOKEN, presented to booking and payment. */
   internalToken: string;
   logger: Logger;
-  /** Each upstream call's latency up to its headers and whether it failed (5xx or no answer): the adaptive admission limit's input. */
-  observe?: (latencyMs: number, failed: boolean) => void;
+  /** Each upstream call's token, latency up to its headers and whether it failed (5xx or no answer): the adaptive admission limit's input. */
+  observe?: (token: string, latencyMs: number, failed: boolean) => void;
   /**
    * Called when a payment completed (`POST /payments` answered 201) with the token that paid: its slot
    * is freed at once rather than after PaymentCompleted travels through Kafka (which still expires it,
@@ -82,7 +83,8 @@ function requestHeaders(req: ApiRequest, caller: VerifiedCaller, internalToken: 
   if (hasBody) headers['content-type'] = 'application/json';
   // The user comes from the verified token only; whatever the client sent as X-User-Id was never copied.
   if (caller.replayOnly) headers[HttpHeaders.ReplayOnly] = 'true';
-  return { ...headers, ...internalHeaders({ token: internalToken, userId: caller.userId, requestId: req.requestId }) };
+  // A concert line's token opens that concert only: booking and payment refuse the others (403 QUEUE.WRONG_QUEUE).
+  return { ...headers, ...internalHeaders({ token: internalToken, userId: caller.userId, concertId: concertOfToken(caller.token), requestId: req.requestId }) };
 }
 
 /**
@@ -119,13 +121,13 @@ export function forwardRoutes(deps: ForwardRoutesDependencies): ApiRoute[] {
         signal: aborted.signal,
       })
       .catch((error: unknown) => {
-        deps.observe?.(performance.now() - started, true);
+        deps.observe?.(caller.token, performance.now() - started, true);
         throw new AppError('COMMON.UNAVAILABLE', `The ${upstream.name} service is unavailable; retry shortly`, {
           cause: error,
           headers: { [HttpHeaders.RetryAfter]: '1' },
         });
       });
-    deps.observe?.(performance.now() - started, answer.status >= 500);
+    deps.observe?.(caller.token, performance.now() - started, answer.status >= 500);
     if (answer.status === 201 && template === '/payments' && !caller.replayOnly) deps.onPaid?.(caller.token);
     const headers: Record<string, string | string[]> = {};
     for (const name of RELAYED_RESPONSE_HEADERS) {

@@ -14,12 +14,19 @@ export interface QueueEventsTiming {
 
 const DEFAULT_TIMING: QueueEventsTiming = { sweepMs: 1_000, minPositionIntervalMs: 2_000, heartbeatMs: 15_000 };
 
+/** What a stream needs of its token's line. */
+export interface EventsLine {
+  /** This process's waiters of the line. */
+  room: WaitingRoom;
+  /** Seconds to wait at a position given a measured rate (`waitEstimator` of the line's limit). */
+  estimate: (position: number, ratePerSecond: number | undefined) => number;
+}
+
 export interface QueueEventsDependencies {
   /** The breaker-wrapped lookup: the first state of a stream is read like `GET /queue/tokens/me`. */
   lookup: TokenLookup;
-  room: WaitingRoom;
-  /** Seconds to wait at a position given a measured rate (`waitEstimator`). */
-  estimate: (position: number, ratePerSecond: number | undefined) => number;
+  /** The line a token was issued by (undefined: an unknown concert's token, refused as unknown). */
+  lineOf: (token: string) => Promise<EventsLine | undefined>;
   timing?: Partial<QueueEventsTiming>;
 }
 
@@ -31,6 +38,7 @@ export interface QueueEventRoutes {
 
 interface Stream {
   res: Response;
+  line: EventsLine;
   presence: Presence;
   nextId: number;
   lastPosition?: number;
@@ -69,12 +77,12 @@ export function queueEventRoutes(deps: QueueEventsDependencies): QueueEventRoute
     stream.presence.leave();
     stream.res.end();
   };
-  const roomRate = (now: number) => {
-    const rate = deps.room.admissionRate();
+  const roomRate = (line: EventsLine, now: number) => {
+    const rate = line.room.admissionRate();
     return decayedAdmissionRate(rate.perSecond, rate.at, now);
   };
-  const sendPosition = (stream: Stream, position: number, now: number, ratePerSecond = roomRate(now)) => {
-    const estimatedWaitSeconds = deps.estimate(position, ratePerSecond);
+  const sendPosition = (stream: Stream, position: number, now: number, ratePerSecond = roomRate(stream.line, now)) => {
+    const estimatedWaitSeconds = stream.line.estimate(position, ratePerSecond);
     if (position === stream.lastPosition && !noticeable(stream.lastEstimate, estimatedWaitSeconds)) return;
     const data: QueuePositionEvent = { status: 'WAITING', position, estimatedWaitSeconds };
     write(stream, 'position', data);
@@ -112,10 +120,14 @@ export function queueEventRoutes(deps: QueueEventsDependencies): QueueEventRoute
     const query = parseInput(TokenEventsQuery, req.query, 'VALIDATION.INVALID_QUERY');
     const token = req.get(HttpHeaders.QueueToken) ?? query.token;
     if (!isWellFormedQueueToken(token)) throw new AppError('QUEUE.TOKEN_INVALID', 'Missing or invalid queue token');
+    const line = await deps.lineOf(token).catch((error: unknown) => {
+      throw new AppError('QUEUE.UNAVAILABLE', 'The queue is temporarily unavailable; retry shortly', { cause: error, headers: { [HttpHeaders.RetryAfter]: '1' } });
+    });
+    if (!line) throw new AppError('QUEUE.TOKEN_INVALID', 'Unknown or expired queue token');
     // In the room before the read, so that an admission published in between is not missed.
     const early: WaiterState[] = [];
     let stream: Stream | undefined;
-    const presence = deps.room.enter(token, (state) => (stream ? onState(stream, state) : early.push(state)));
+    const presence = line.room.enter(token, (state) => (stream ? onState(stream, state) : early.push(state)));
     let view;
     try {
       view = await deps.lookup(token, Date.now(), { touch: true });
@@ -129,7 +141,7 @@ export function queueEventRoutes(deps: QueueEventsDependencies): QueueEventRoute
       return;
     }
     const lastId = Number(req.get('last-event-id'));
-    stream = { res, presence, nextId: Number.isSafeInteger(lastId) && lastId >= 0 ? lastId + 1 : 1, lastPositionAt: 0, lastWriteAt: 0, admitted: false };
+    stream = { res, line, presence, nextId: Number.isSafeInteger(lastId) && lastId >= 0 ? lastId + 1 : 1, lastPositionAt: 0, lastWriteAt: 0, admitted: false };
     const opened = stream;
 
     res.writeHead(200, {

@@ -7,10 +7,11 @@ export interface PaymentCompletedConsumerOptions {
   /** The gateway's own group ('queue-gateway'): every gateway event is handled once per group. */
   groupId: string;
   /**
-   * Expires the user's token in Redis (RedisQueueStore#expireUser). Must be idempotent: redelivery is
-   * normal. Tokens issued after `issuedAtOrBefore` (the payment's time) must be kept.
+   * Expires the user's token in Redis (RedisQueueStore#expireUser): in the site-wide line and in the line
+   * of the concert paid for (`concertId`). Must be idempotent: redelivery is normal. Tokens issued after
+   * `issuedAtOrBefore` (the payment's time) must be kept.
    */
-  expireUser: (userId: string, now: number, options: { issuedAtOrBefore?: number }) => Promise<unknown>;
+  expireUser: (userId: string, now: number, options: { issuedAtOrBefore?: number; concertId?: string }) => Promise<unknown>;
   /**
    * Optional: expires them in the Postgres copy too (FallbackTokenRepository#expireUser), so a payment
    * takes effect in the fallback even while Redis is down. Its failure is only logged: the Redis expiry
@@ -46,7 +47,7 @@ export function startPaymentCompletedConsumer(options: PaymentCompletedConsumerO
     const now = Date.now();
     const issuedAtOrBefore = Date.parse(event.occurredAt);
     const [redis, fallback] = await Promise.allSettled([
-      options.expireUser(event.userId, now, { issuedAtOrBefore }),
+      options.expireUser(event.userId, now, { issuedAtOrBefore, concertId: event.concertId }),
       options.expireInFallback?.(event.userId, { issuedAtOrBefore, at: now }),
     ]);
     if (fallback.status === 'rejected') logger.warn({ err: fallback.reason, eventId: event.eventId }, 'could not expire the token in the fallback table');

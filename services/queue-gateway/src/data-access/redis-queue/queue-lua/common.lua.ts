@@ -11,6 +11,8 @@
  *   P..'active'     ZSET token → expiresAt (ms)
  *   P..'t:'..token  HASH userId, status, issuedAt, activatedAt, expiresAt
  *   P..'u:'..userId STRING → token (one place per user)
+ *   P..'e:'..token  STRING → userId of an ended token, for 10 minutes: a payment may be asked for again
+ *                   with its Idempotency-Key after paying ended the token, before the Postgres copy has it
  *   P..'stats'      HASH admittedTotal, rate (EWMA, per second), lastTickAt, limit (the admission limit last used)
  *   P..'changes'    STREAM of every state change, consumed into the Postgres fallback table
  *   P..'feed'       pub/sub channel: every admission and every retired token, as one JSON message per
@@ -42,6 +44,7 @@ local function retire(P, token, now, knownUserId)
   if userId ~= '' then
     local uk = P .. 'u:' .. userId
     if redis.call('GET', uk) == token then redis.call('DEL', uk) end
+    redis.call('SET', P .. 'e:' .. token, userId, 'PX', 600000)
   end
   change(P, token, userId, 'EXPIRED', h[2] or '', h[3] or '', h[4] or '', int(now))
   gone[#gone + 1] = token

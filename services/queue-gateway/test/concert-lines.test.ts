@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createUpstream, type Upstream } from '@ticketing/service-kit';
+import { waitFor } from '@ticketing/devstack/testing';
+import { bookingConcertCatalogue } from '../src/data-access/concert.catalogue';
+import { FallbackTokenRepository } from '../src/data-access/fallback/fallback-token.repository';
+import type { WaiterState } from '../src/domain/waiting-room';
+import { QueueLines } from '../src/entry-points/jobs/queue-lines';
+import { createFallbackDb, type FallbackDb } from './support/fallback-db';
+import { defaultConfig, fileRedis, REDIS_URL, silentLogger } from './support/queue-test-kit';
+
+/*
+ * A line per concert on the real Redis: each concert's line has its own places, admission limit and
+ * waiting room; a line opened by one gateway process is found by the others (they admit it and push its
+ * waiters). Booking is a stand-in that lists the concerts, read through the gateway's real catalogue.
+ */
+
+const file = fileRedis();
+const CONCERTS = [randomUUID(), randomUUID()] as const;
+const UNLISTED = randomUUID();
+let booking: Server;
+let upstream: Upstream;
+let db: FallbackDb;
+const opened: QueueLines[] = [];
+
+beforeAll(async () => {
+  booking = createServer((req, res) => {
+    res.writeHead(req.url === '/concerts' ? 200 : 404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(CONCERTS.map((concertId) => ({ concertId, title: 'Test', artist: 'Band', venue: 'Hall' }))));
+  });
+  await new Promise<void>((resolve) => booking.listen(0, '127.0.0.1', resolve));
+  upstream = createUpstream({ name: 'booking', url: `http://127.0.0.1:${(booking.address() as AddressInfo).port}` });
+  db = await createFallbackDb('lines');
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(opened.map((lines) => lines.close()));
+  await upstream?.close();
+  await new Promise((resolve) => booking?.close(resolve));
+  await db?.drop();
+});
+
+/** One gateway process's lines: a fixed limit of 2 per line, ticks too rare to matter (admission runs when told). */
+function linesOf(prefix: string): QueueLines {
+  const lines = new QueueLines({
+    settings: {
+      redis: file.redis,
+      redisUrl: REDIS_URL,
+      config: { ...defaultConfig(prefix, { QUEUE_MAX_ACTIVE: 2, QUEUE_ADMISSION_INTERVAL_MS: 3_600_000 }), FALLBACK_SYNC_INTERVAL_MS: 100 },
+      repository: new FallbackTokenRepository(db.prisma),
+      logger: silentLogger(),
+    },
+    catalogue: bookingConcertCatalogue({ booking: upstream, internalToken: 'gateway-test-internal-token-0123456789' }),
+    discoverEveryMs: 100,
+  });
+  opened.push(lines);
+  return lines;
+}
+
+const join = async (lines: QueueLines, concertId: string, users: string[]) => {
+  const line = (await lines.forConcert(concertId))!;
+  const tokens = [];
+  for (const user of users) tokens.push((await line.store.issue(user, Date.now())).token);
+  return { line, tokens };
+};
+
+describe('a line per concert', () => {
+  it("when fans join two concerts' lines, then each line has its own order, one place per user, and its own admission limit", async () => {
+    const lines = linesOf(file.prefixes.next());
+    const first = await join(lines, CONCERTS[0], ['ann', 'bob', 'cat']);
+    const second = await join(lines, CONCERTS[1], ['ann', 'dan', 'eve']);
+
+    expect(first.tokens.every((token) => token.startsWith(`${CONCERTS[0]}.`))).toBe(true);
+    expect(second.tokens[0]).not.toBe(first.tokens[0]);
+    // Ann again in the first line: her place there, not a new one.
+    expect(await first.line.store.issue('ann', Date.now())).toMatchObject({ token: first.tokens[0], created: false, position: 1 });
+    expect((await second.line.store.lookup(second.tokens[2]!, Date.now()))?.position).toBe(3);
+
+    first.line.admission.admitNow();
+    second.line.admission.admitNow();
+    await waitFor('both lines admitted', async () => {
+      const [a, b] = await Promise.all([first.line.store.counts(Date.now()), second.line.store.counts(Date.now())]);
+      return a.active === 2 && b.active === 2 ? [a, b] : undefined;
+    });
+    expect(await first.line.store.counts(Date.now())).toMatchObject({ waiting: 1, active: 2 });
+    expect(await lines.site.store.counts(Date.now())).toMatchObject({ waiting: 0, active: 0 });
+    expect(lines.open().map((open) => open.concertId).sort()).toEqual([...CONCERTS].sort());
+  });
+
+  it('when a concert is not in the catalogue, then it gets no line and nothing is written', async () => {
+    const prefix = file.prefixes.next();
+    const lines = linesOf(prefix);
+    expect(await lines.forConcert(UNLISTED)).toBeUndefined();
+    expect(await file.redis.smembers(`${prefix}lines`)).toEqual([]);
+    expect(lines.open()).toEqual([]);
+  });
+
+  it("when a line is opened on one gateway process, then another finds it, and a waiter connected there is admitted by a slot freed on the first", async () => {
+    const prefix = file.prefixes.next();
+    const processA = linesOf(prefix);
+    const { line, tokens } = await join(processA, CONCERTS[0], ['first', 'second', 'third']);
+    line.admission.admitNow();
+    await waitFor('two admitted', async () => ((await line.store.counts(Date.now())).active === 2 ? true : undefined));
+
+    const processB = linesOf(prefix);
+    await waitFor('B found the line', async () => processB.open().find((open) => open.concertId === CONCERTS[0]));
+    const onB = processB.openLineOf(tokens[2]!)!;
+    expect(onB).not.toBe(line);
+
+    const pushed = new Promise<WaiterState>((resolve) => {
+      const presence = onB.room.enter(tokens[2]!, (state) => state.status === 'ACTIVE' && resolve(state));
+      presence.know({ status: 'WAITING', position: 1, admittedBefore: 2 });
+    });
+    expect(await line.store.leave(tokens[0]!, Date.now())).toBe('ACTIVE');
+    line.admission.admitNow();
+
+    expect(await pushed).toMatchObject({ status: 'ACTIVE' });
+    expect((await processB.storeOf(tokens[2]!).lookup(tokens[2]!, Date.now()))?.status).toBe('ACTIVE');
+  });
+});
