@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { FallbackTokenRepository } from '../src/data-access/fallback/fallback-token.repository';
 import type { TokenChange } from '../src/domain/token-change';
@@ -99,6 +99,18 @@ describe('FallbackTokenRepository', () => {
       expect(again).toBe(0);
       expect(await repository.findByToken(paidWith)).toMatchObject({ status: 'EXPIRED', updatedAt: T0 + 6_000 });
       expect(await repository.findByToken(queuedAgain)).toMatchObject({ status: 'WAITING' });
+    });
+
+    it("when the user paid for a concert, then their site-wide token and that concert's line token expire, another concert's is kept", async () => {
+      const [paidFor, other] = [randomUUID(), randomUUID()];
+      const tokens = { site: newToken(), paidFor: `${paidFor}.${newToken()}`, other: `${other}.${newToken()}` };
+      await repository.upsertChanges(Object.values(tokens).map((token) => active(token, 'u-lines', T0, T0 + 100)));
+
+      expect(await repository.expireUser('u-lines', { issuedAtOrBefore: T0 + 1_000, at: T0 + 2_000, concertId: paidFor })).toBe(2);
+
+      expect(await repository.findByToken(tokens.site)).toMatchObject({ status: 'EXPIRED' });
+      expect(await repository.findByToken(tokens.paidFor)).toMatchObject({ status: 'EXPIRED' });
+      expect(await repository.findByToken(tokens.other)).toMatchObject({ status: 'ACTIVE' });
     });
   });
 

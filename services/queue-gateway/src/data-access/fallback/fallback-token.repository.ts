@@ -190,13 +190,16 @@ export class FallbackTokenRepository {
    * later, e.g. the user queuing again, is left alone). Lets a PaymentCompleted take effect in the copy
    * even while Redis is down; the guard keeps it from undoing a newer change. Returns the rows changed.
    */
-  async expireUser(userId: string, options: { issuedAtOrBefore: number; at: number }): Promise<number> {
+  async expireUser(userId: string, options: { issuedAtOrBefore: number; at: number; concertId?: string }): Promise<number> {
+    // The site-wide line's token and the paid concert's line's (its tokens start with `<concertId>.`); other lines keep theirs.
     return this.prisma.$executeRawUnsafe(
       `UPDATE queue_tokens SET status = 'EXPIRED', updated_at = $3
-       WHERE user_id = $1 AND status <> 'EXPIRED' AND issued_at <= $2 AND updated_at <= $3`,
+       WHERE user_id = $1 AND status <> 'EXPIRED' AND issued_at <= $2 AND updated_at <= $3
+         AND (position('.' in token) = 0 OR starts_with(token, $4 || '.'))`,
       userId,
       new Date(options.issuedAtOrBefore),
       new Date(options.at),
+      options.concertId?.toLowerCase() ?? '',
     );
   }
 }

@@ -17,7 +17,7 @@ export interface PaymentCompletedConsumerOptions {
    * takes effect in the fallback even while Redis is down. Its failure is only logged: the Redis expiry
    * reaches the copy through the change stream anyway.
    */
-  expireInFallback?: (userId: string, options: { issuedAtOrBefore: number; at: number }) => Promise<unknown>;
+  expireInFallback?: (userId: string, options: { issuedAtOrBefore: number; at: number; concertId?: string }) => Promise<unknown>;
   logger: Logger;
   /** Called after an event retired a live token, i.e. freed a slot (the gateway admits the next at once). */
   onExpired?: () => void;
@@ -48,7 +48,7 @@ export function startPaymentCompletedConsumer(options: PaymentCompletedConsumerO
     const issuedAtOrBefore = Date.parse(event.occurredAt);
     const [redis, fallback] = await Promise.allSettled([
       options.expireUser(event.userId, now, { issuedAtOrBefore, concertId: event.concertId }),
-      options.expireInFallback?.(event.userId, { issuedAtOrBefore, at: now }),
+      options.expireInFallback?.(event.userId, { issuedAtOrBefore, at: now, concertId: event.concertId }),
     ]);
     if (fallback.status === 'rejected') logger.warn({ err: fallback.reason, eventId: event.eventId }, 'could not expire the token in the fallback table');
     if (redis.status === 'rejected') throw redis.reason;
