@@ -107,6 +107,9 @@ function ensureBrowser() {
   run('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null']);
 }
 
+/** `npm run test:scale`: the scale-out suites alone (a line per concert, two-instance consumer groups); `npm test` runs them too. */
+const SCALE_TESTS = ['services/queue-gateway/test/concert-lines.test.ts', 'test/partitioned-events.test.ts'];
+
 async function test(args) {
   prepare();
   ensureBrowser();
@@ -275,6 +278,8 @@ async function main([command, ...args]) {
   switch (command) {
     case 'test':
       return test(args);
+    case 'test-scale':
+      return test([...SCALE_TESTS, ...args]);
     case 'chaos':
       return chaos(args);
     case 'start':

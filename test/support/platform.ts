@@ -26,6 +26,11 @@ export interface Platform {
   start: (service: PlatformService) => Promise<ServiceProcess>;
   /** `kill` then `start`. */
   restart: (service: PlatformService, signal?: NodeJS.Signals) => Promise<ServiceProcess>;
+  /**
+   * One more process of a service with the same settings on a port of its own: a second sink or gateway
+   * (the same consumer group, Redis prefix and schema), stopped with the platform.
+   */
+  startReplica: (service: PlatformService) => Promise<ServiceProcess>;
   /** The platform's own Kafka broker: stop it (SIGTERM, or SIGKILL for a crash) and start it again on the same ports and data. */
   kafka: { brokers: string; stop: (signal?: NodeJS.Signals) => Promise<void>; start: () => Promise<void> };
 }
@@ -143,6 +148,7 @@ async function launchPlatform(options: PlatformOptions): Promise<Platform> {
     envs[service] = { ...common, PORT: String(await freePort()), DATABASE_URL: databaseUrl.toString(), DATABASE_SCHEMA: schema.schema, ...env, ...options.env?.[service] };
     return start(service);
   };
+  const replicas: ServiceProcess[] = [];
   const kill = async (service: PlatformService, signal: NodeJS.Signals = 'SIGKILL') => {
     await running[service]?.stop(signal);
   };
@@ -177,17 +183,32 @@ async function launchPlatform(options: PlatformOptions): Promise<Platform> {
         await kill(service, signal);
         return start(service);
       },
+      startReplica: async (service) => {
+        const replica = await startServiceProcess(join(services, dirs[service]), { ...envs[service], PORT: String(await freePort()) });
+        replicas.push(replica);
+        return replica;
+      },
       kafka: { brokers, stop: haltKafka, start: async () => void (await startKafkaBroker(broker)) },
       stop: async () => {
-        await Promise.all(Object.values(running).map((p) => p.stop('SIGTERM')));
+        await Promise.all([...Object.values(running), ...replicas].map((p) => p.stop('SIGTERM')));
         await stopKafka();
         await Promise.all([booking, payment, gateway, sink].map((schema) => schema.drop()));
       },
     };
   } catch (error) {
-    await Promise.all(Object.values(running).map((p) => p.stop('SIGKILL')));
+    await Promise.all([...Object.values(running), ...replicas].map((p) => p.stop('SIGKILL')));
     await stopKafka();
     throw error;
   }
 }
 
+/** One row of figures (a count, a sum) from any of the platform's schemas (the query names them). */
+export async function queryOne(platform: Platform, sql: string): Promise<Record<string, string>> {
+  const db = new Client({ connectionString: platform.schemas.booking.databaseUrl });
+  await db.connect();
+  try {
+    return (await db.query(sql)).rows[0] as Record<string, string>;
+  } finally {
+    await db.end();
+  }
+}

@@ -8,7 +8,7 @@ describe('Topics', () => {
 
 describe('TopicPartitions', () => {
   it('when reading the counts, then the main topic has 3 partitions and the DLQ 1', () => {
-    expect(TopicPartitions).toEqual({ 'payment.completed': 3, 'payment.completed.dlq': 1 });
+    expect(TopicPartitions).toEqual({ 'payment.completed': 6, 'payment.completed.dlq': 1 });
   });
 
   it('when every topic is listed, then each has a partition count', () => {

@@ -184,6 +184,13 @@ export async function ensureTopics(brokers: string, topics: { topic: string; num
     // Only the missing ones: kafkajs skips waitForLeaders when any topic of the batch already exists.
     const missing = topics.filter((t) => !existing.has(t.topic));
     if (missing.length > 0) await admin.createTopics({ topics: missing.map((t) => ({ ...t, replicationFactor: 1 })), waitForLeaders: true });
+    // A topic created with fewer partitions (an older version of the project) is grown, as kafka-init does under Compose.
+    const present = topics.filter((t) => existing.has(t.topic));
+    if (present.length > 0) {
+      const { topics: described } = await admin.fetchTopicMetadata({ topics: present.map((t) => t.topic) });
+      const grow = present.filter((t) => (described.find((d) => d.name === t.topic)?.partitions.length ?? t.numPartitions) < t.numPartitions);
+      if (grow.length > 0) await admin.createPartitions({ topicPartitions: grow.map((t) => ({ topic: t.topic, count: t.numPartitions })) });
+    }
     // Finding a group coordinator makes a fresh broker create __consumer_offsets now (silently, with retries)
     // rather than during a service's first group join, which kafkajs would log as an ERROR.
     await admin.describeGroups(['devstack-warm-up']);

@@ -23,11 +23,12 @@ describe('startKafkaBroker', () => {
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('startKafkaBroker › when started on free ports in a temp dir, then a consumer group receives a message produced to a new 3-partition topic and SIGTERM stops the broker', async () => {
+  it('startKafkaBroker › when started on free ports in a temp dir, then a consumer group receives a message produced to a new topic (grown to 3 partitions) and SIGTERM stops the broker', async () => {
     const { pid, brokers } = await startKafkaBroker(opts);
     try {
       expect(brokers).toBe(`127.0.0.1:${opts.port}`);
-      await ensureTopics(brokers, [{ topic: 'test.events', numPartitions: 3 }]);
+      await ensureTopics(brokers, [{ topic: 'test.events', numPartitions: 2 }]);
+      await ensureTopics(brokers, [{ topic: 'test.events', numPartitions: 3 }]); // grows a topic created with fewer
       await ensureTopics(brokers, [{ topic: 'test.events', numPartitions: 3 }]); // idempotent
 
       const kafka = new Kafka({ clientId: 'kafka-broker-test', brokers: [brokers], logLevel: logLevel.WARN });

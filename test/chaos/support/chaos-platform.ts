@@ -10,6 +10,8 @@ import type { ResilientJourneyResult } from './resilient-journey';
 import type { Traffic } from './traffic';
 import { PLATFORM_SETUP_TIMEOUT_MS, startPlatform, type Platform, type PlatformOptions } from '../../support/platform';
 
+export { queryOne } from '../../support/platform';
+
 /** A fault scenario's set-up and run (its beforeAll), including the wait for the platform slot. */
 export const SCENARIO_TIMEOUT_MS = PLATFORM_SETUP_TIMEOUT_MS;
 
@@ -135,16 +137,6 @@ export async function terminateBackends(platform: Platform, service: 'booking' |
   }
 }
 
-/** Scalar figures from one schema (a count, a sum). */
-export async function queryOne(platform: Platform, sql: string): Promise<Record<string, string>> {
-  const db = new Client({ connectionString: platform.schemas.booking.databaseUrl });
-  await db.connect();
-  try {
-    return (await db.query(sql)).rows[0] as Record<string, string>;
-  } finally {
-    await db.end();
-  }
-}
 
 export interface ChaosReport {
   scenario: string;

@@ -10,12 +10,14 @@ export const Topics = {
 export type Topic = (typeof Topics)[keyof typeof Topics];
 
 /**
- * Partitions each topic is created with. Three for the main topic so several consumer instances can
- * share the work while the reservationId key keeps each reservation's events in order; one for the DLQ,
+ * Partitions each topic is created with. Six for the main topic so up to six consumer instances per group
+ * (sinks, gateways) share the work while the reservationId key keeps each reservation's events in order
+ * (an existing topic with fewer is grown: new events of a key may then land on another partition than
+ * its old ones, which is harmless here, as each key's events are one payment's); one for the DLQ,
  * which is low-volume and read by people, in arrival order.
  */
 export const TopicPartitions: Readonly<Record<Topic, number>> = {
-  [Topics.PaymentCompleted]: 3,
+  [Topics.PaymentCompleted]: 6,
   [Topics.PaymentCompletedDlq]: 1,
 };
 
