@@ -255,6 +255,7 @@ async function load(allArgs) {
 const BENCHES = {
   queue: 'services/queue-gateway/bench/queue.bench.ts',
   waiters: 'services/queue-gateway/bench/waiters.bench.ts',
+  scale: 'services/queue-gateway/bench/scale.bench.ts',
   booking: 'services/booking/bench/booking.bench.ts',
 };
 

@@ -123,7 +123,7 @@ describe("POST /queue/tokens: the limiter's Redis goes away", () => {
 
   afterAll(async () => {
     limitRedis?.disconnect();
-    const pidFile = join(own.dir, 'rig.redis.pid');
+    const pidFile = join(own.dir, 'redis.pid');
     const pid = readLivePid(pidFile);
     if (pid !== undefined) await stopProcess(pid, pidFile);
   });
@@ -133,7 +133,7 @@ describe("POST /queue/tokens: the limiter's Redis goes away", () => {
     expect((await issue(door, 'before-outage')).status).toBe(201);
     expect(await limitRedis.get(`${prefix}rl:user:before-outage`)).toBe('1');
 
-    const pidFile = join(own.dir, 'rig.redis.pid');
+    const pidFile = join(own.dir, 'redis.pid');
     await stopProcess(readLivePid(pidFile)!, pidFile);
     const answers = await Promise.all(Array.from({ length: 10 }, () => issue(door, 'during-outage')));
 
