@@ -107,8 +107,8 @@ function ensureBrowser() {
   run('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null']);
 }
 
-/** `npm run test:scale`: the scale-out suites alone (a line per concert, two-instance consumer groups); `npm test` runs them too. */
-const SCALE_TESTS = ['services/queue-gateway/test/concert-lines.test.ts', 'test/partitioned-events.test.ts'];
+/** `npm run test:scale`: the scale-out suites alone (a line per concert, several gateway processes, two-instance consumer groups); `npm test` runs them too. */
+const SCALE_TESTS = ['services/queue-gateway/test/concert-lines.test.ts', 'services/queue-gateway/test/gateway-processes.test.ts', 'test/partitioned-events.test.ts'];
 
 async function test(args) {
   prepare();

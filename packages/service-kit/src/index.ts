@@ -14,6 +14,7 @@ export * from './health/readiness';
 export * from './metrics/metrics';
 export * from './lifecycle/shutdown';
 export * from './lifecycle/run-service';
+export * from './lifecycle/cluster';
 export * from './data-access/prisma';
 export * from './data-access/connection-failure';
 export * from './data-access/redis';

@@ -19,6 +19,8 @@ export const configSchema = withCredentials(
       PAYMENT_URL: env.url('http://127.0.0.1:8082'),
       /** The sink, read only by the operator dashboard (its consumer lag and dead letters). */
       SINK_URL: env.url('http://127.0.0.1:8083'),
+      /** Gateway processes sharing the port (node:cluster; main.ts reads it before the config is loaded, the check is here). */
+      GATEWAY_PROCESSES: env.int(1, 1),
       /** Every Redis key of the queue starts with this, so tests (and several queues) never collide. */
       QUEUE_KEY_PREFIX: env.string('queue:'),
       /**

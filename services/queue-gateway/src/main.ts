@@ -1,11 +1,14 @@
 import { join } from 'node:path';
-import { openKafka, openPostgres, openRedis, runService, serveHttp } from '@ticketing/service-kit';
+import { openKafka, openPostgres, openRedis, runService, serveHttp, superviseWorkers } from '@ticketing/service-kit';
 import { loadConfig } from './config';
 import { PrismaClient } from './data-access/generated/prisma/client';
 import { wireGateway } from './wiring';
 
+// GATEWAY_PROCESSES > 1: this process supervises that many gateway processes on the one port.
+const supervising = superviseWorkers('queue-gateway', Number(process.env.GATEWAY_PROCESSES ?? 1));
+
 // Shutdown steps run in reverse order of registration: HTTP stops first, the clients close last.
-void runService('queue-gateway', loadConfig, async (runtime) => {
+if (!supervising) void runService('queue-gateway', loadConfig, async (runtime) => {
   const { config, logger, metrics, shutdown } = runtime;
   const postgres = openPostgres(runtime, PrismaClient, config);
   const redis = openRedis(runtime, config.REDIS_URL);

@@ -1,0 +1,100 @@
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { IssueTokenResponse, TokenStatusResponse } from '@ticketing/contracts';
+import { startServiceProcess, waitFor, type ServiceProcess } from '@ticketing/devstack/testing';
+import { createFallbackDb, type FallbackDb } from './support/fallback-db';
+import { deleteKeysUnder, openRedis, REDIS_URL } from './support/queue-test-kit';
+import type { Redis } from 'ioredis';
+
+/*
+ * The built gateway with GATEWAY_PROCESSES=2 (node:cluster: two processes on one port, supervised by a
+ * primary), as `npm start` can run it: places are in Redis, not in a process, so a process killed with
+ * SIGKILL mid-run loses nobody's place; the primary starts another; SIGTERM stops them all.
+ */
+
+const serviceDir = join(__dirname, '..');
+const prefix = `test:qg-processes:${randomUUID()}:`;
+let redis: Redis;
+let db: FallbackDb;
+let gateway: ServiceProcess;
+
+/** The gateway processes the primary supervises (none once it is gone). */
+const workers = () =>
+  spawnSync('ps', ['--ppid', String(gateway.pid), '-o', 'pid='], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .map((line) => Number(line.trim()))
+    .filter((pid) => pid > 0);
+const listening = () => gateway.output().filter((line) => line.includes('"msg":"listening"')).length;
+
+const call = async (method: string, path: string, options: { token?: string; body?: unknown } = {}): Promise<{ status: number; body: unknown }> => {
+  const send = () =>
+    fetch(`${gateway.url}${path}`, {
+      method,
+      headers: { ...(options.token && { 'X-Queue-Token': options.token }), ...(options.body !== undefined && { 'Content-Type': 'application/json' }) },
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
+  // A kept-alive connection to the killed process is closed under the client: a browser sends a read again on a new one.
+  const res = await send().catch((error: unknown) => (method === 'GET' ? send() : Promise.reject(error)));
+  return { status: res.status, body: res.status === 204 ? undefined : ((await res.json()) as unknown) };
+};
+
+beforeAll(async () => {
+  redis = await openRedis();
+  db = await createFallbackDb('processes');
+  gateway = await startServiceProcess(serviceDir, {
+    GATEWAY_PROCESSES: '2',
+    AUTH_MODE: 'dev',
+    REDIS_URL,
+    DATABASE_SCHEMA: db.schema,
+    QUEUE_KEY_PREFIX: prefix,
+    KAFKA_GROUP_ID: `test-processes-${randomUUID()}`,
+    QUEUE_LIMIT_MODE: 'fixed',
+    QUEUE_MAX_ACTIVE: '2',
+  });
+  await waitFor('both processes listening', async () => (listening() >= 2 && workers().length === 2 ? true : undefined), 60_000, 100);
+}, 90_000);
+
+afterAll(async () => {
+  await gateway?.stop('SIGKILL');
+  for (const pid of gateway ? workers() : []) process.kill(pid, 'SIGKILL');
+  await deleteKeysUnder(redis, prefix);
+  await redis?.quit();
+  await db?.drop();
+});
+
+describe('GATEWAY_PROCESSES=2', () => {
+  it('when a process is killed with SIGKILL mid-run, then every place is kept, another process takes its place, and a freed slot still admits the next in line', async () => {
+    const users = Array.from({ length: 20 }, (_, i) => `proc-user-${i}`);
+    const tokens: string[] = [];
+    for (const userId of users) tokens.push(IssueTokenResponse.parse((await call('POST', '/queue/tokens', { body: { userId } })).body).token);
+    await waitFor('two admitted', async () => ((await call('GET', '/queue/tokens/me', { token: tokens[1] })).body as { status: string }).status === 'ACTIVE' || undefined, 30_000, 100);
+
+    const [victim, survivor] = workers() as [number, number];
+    process.kill(victim, 'SIGKILL');
+    await waitFor('a new process in its place', async () => {
+      const now = workers();
+      return now.length === 2 && !now.includes(victim) && now.includes(survivor) ? now : undefined;
+    }, 60_000, 100);
+
+    // Whichever process answers: the same places, in the order people joined.
+    const states = await Promise.all(tokens.map(async (token) => TokenStatusResponse.parse((await call('GET', '/queue/tokens/me', { token })).body)));
+    expect(states.slice(0, 2).map((state) => state.status)).toEqual(['ACTIVE', 'ACTIVE']);
+    expect(states.slice(2).map((state) => state.position)).toEqual(users.slice(2).map((_, i) => i + 1));
+
+    // The head of the line waits on one connection while another frees a slot.
+    const waited = call('GET', '/queue/tokens/me?wait=30', { token: tokens[2] });
+    expect((await call('DELETE', '/queue/tokens/me', { token: tokens[0] })).status).toBe(204);
+    expect(TokenStatusResponse.parse((await waited).body).status).toBe('ACTIVE');
+  }, 120_000);
+
+  it('when the primary gets SIGTERM, then every process shuts down and it exits 0', async () => {
+    const pids = workers();
+    expect(pids).toHaveLength(2);
+
+    expect(await gateway.stop('SIGTERM')).toBe(0);
+
+    for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
+  }, 60_000);
+});
