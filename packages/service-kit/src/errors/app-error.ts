@@ -24,3 +24,6 @@ export class AppError extends Error {
     this.headers = { ...(options.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(options.retryAfterSeconds) }), ...options.headers };
   }
 }
+
+/** A request about another concert than the one whose line admitted the caller's queue token. */
+export const wrongQueue = () => new AppError('QUEUE.WRONG_QUEUE', "This queue token was admitted to another concert's line");

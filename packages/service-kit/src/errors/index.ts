@@ -2,5 +2,5 @@
  * `@ticketing/service-kit/errors`: what domain code may use from the kit (its errors and the request's
  * correlation id), without the barrel's express, ioredis, kafkajs and Prisma.
  */
-export { AppError } from './app-error';
+export { AppError, wrongQueue } from './app-error';
 export { currentCorrelationId } from '../logger/request-context';

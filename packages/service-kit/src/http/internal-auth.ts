@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RequestHandler } from 'express';
 import { HttpHeaders, UserId, Uuid } from '@ticketing/contracts';
-import { AppError } from '../errors/app-error';
+import { AppError, wrongQueue } from '../errors/app-error';
 import { currentCorrelationId } from '../logger/request-context';
 import type { ApiReply, ApiRequest, ApiRoute } from './api-route';
 
@@ -70,7 +70,7 @@ export function internalCredential(expectedToken: string): (headers: IncomingHtt
  */
 export function requireLineOf(caller: InternalCaller, concertId: string): void {
   if (caller.concertId !== undefined && caller.concertId !== concertId.toLowerCase()) {
-    throw new AppError('QUEUE.WRONG_QUEUE', "This queue token was admitted to another concert's line");
+    throw wrongQueue();
   }
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { PaymentResponse } from '@ticketing/contracts';
-import { AppError, currentCorrelationId } from '@ticketing/service-kit/errors';
+import { AppError, currentCorrelationId, wrongQueue } from '@ticketing/service-kit/errors';
 import { pause } from './backoff';
 import type { BalanceStore } from './balance';
 import type { KeyedSerializer } from './keyed-serializer';
@@ -70,7 +70,7 @@ export class PaymentService {
     }
     const { reservation } = lookup;
     if (concertId !== undefined && reservation.concertId.toLowerCase() !== concertId) {
-      throw new AppError('QUEUE.WRONG_QUEUE', "This queue token was admitted to another concert's line");
+      throw wrongQueue();
     }
     if (reservation.status !== 'HELD' || Date.parse(reservation.expiresAt) <= Date.now()) {
       // A request with the same key may have finished the whole saga between our key check and

@@ -15,6 +15,12 @@ export type FallbackPrisma = Pick<PrismaClient, '$executeRawUnsafe' | '$queryRaw
  * millisecond the further lifecycle step wins (the enum is declared WAITING, ACTIVE, EXPIRED). A value
  * a change did not know (empty in the stream) keeps what the row already had.
  */
+/**
+ * A row of the site-wide line: its tokens have no dot, a concert line's start with `<concertId>.`
+ * (domain/queue-line.ts), so a line's rows are told apart by the token alone.
+ */
+const OF_SITE_LINE = `position('.' in token) = 0`;
+
 const UPSERT_SQL = `
 WITH input AS (
   SELECT token, user_id, status::"TokenStatus" AS status,
@@ -157,8 +163,8 @@ export class FallbackTokenRepository {
   async resync(live: readonly TokenChange[], at: number, line: { tokenPrefix: string } = { tokenPrefix: '' }): Promise<{ written: number; expired: number }> {
     let written = 0;
     for (let i = 0; i < live.length; i += 1_000) written += await this.upsertChanges(live.slice(i, i + 1_000));
-    // Only the resynced line's rows: the site-wide line's tokens have no dot, a concert line's start with its `<concertId>.`.
-    const ofLine = line.tokenPrefix === '' ? `position('.' in token) = 0` : `starts_with(token, $3)`;
+    // Only the resynced line's rows.
+    const ofLine = line.tokenPrefix === '' ? OF_SITE_LINE : `starts_with(token, $3)`;
     const expired = await this.prisma.$executeRawUnsafe(
       `UPDATE queue_tokens SET status = 'EXPIRED', updated_at = $2
        WHERE status <> 'EXPIRED' AND updated_at < $2 AND NOT (token = ANY($1::text[])) AND ${ofLine}`,
@@ -195,7 +201,7 @@ export class FallbackTokenRepository {
     return this.prisma.$executeRawUnsafe(
       `UPDATE queue_tokens SET status = 'EXPIRED', updated_at = $3
        WHERE user_id = $1 AND status <> 'EXPIRED' AND issued_at <= $2 AND updated_at <= $3
-         AND (position('.' in token) = 0 OR starts_with(token, $4 || '.'))`,
+         AND (${OF_SITE_LINE} OR starts_with(token, $4 || '.'))`,
       userId,
       new Date(options.issuedAtOrBefore),
       new Date(options.at),

@@ -121,19 +121,14 @@ export class QueueLines implements LineDirectory {
    * line's keys alone (no jobs): a lookup of a made-up concert's token just finds nothing.
    */
   storeOf(token: string): RedisQueueStore {
-    const open = this.openLineOf(token);
-    if (open) return open.store;
-    const { config, redis } = this.options.settings;
-    return new RedisQueueStore(redis, { prefix: linePrefix(config.QUEUE_KEY_PREFIX, concertOfToken(token)!), abandonAfterMs: config.QUEUE_ABANDON_AFTER_SECONDS * 1_000 });
+    return this.openLineOf(token)?.store ?? this.keysOf(concertOfToken(token)!);
   }
 
   /** The site-wide line's store and, when given, the concert's line's store (open here or not). */
   storesFor(concertId: string | undefined): RedisQueueStore[] {
-    const { config, redis } = this.options.settings;
     if (concertId === undefined) return [this.site.store];
     const id = concertId.toLowerCase();
-    const concert = this.concerts.get(id)?.store ?? new RedisQueueStore(redis, { prefix: linePrefix(config.QUEUE_KEY_PREFIX, id), abandonAfterMs: config.QUEUE_ABANDON_AFTER_SECONDS * 1_000 });
-    return [this.site.store, concert];
+    return [this.site.store, this.concerts.get(id)?.store ?? this.keysOf(id)];
   }
 
   async close(): Promise<void> {
@@ -141,6 +136,12 @@ export class QueueLines implements LineDirectory {
     clearInterval(this.discovery);
     await Promise.all([this.site, ...this.concerts.values()].map((line) => line.close()));
     this.concerts.clear();
+  }
+
+  /** A store of a concert line's keys that runs nothing (the line is not open on this process). */
+  private keysOf(concertId: string): RedisQueueStore {
+    const { config, redis } = this.options.settings;
+    return new RedisQueueStore(redis, { prefix: linePrefix(config.QUEUE_KEY_PREFIX, concertId), abandonAfterMs: config.QUEUE_ABANDON_AFTER_SECONDS * 1_000, tokenPrefix: tokenPrefixOf(concertId) });
   }
 
   private openLine(id: string): QueueLine | undefined {
