@@ -108,7 +108,7 @@ function ensureBrowser() {
 }
 
 /** `npm run test:scale`: the scale-out suites alone (a line per concert, several gateway processes, two-instance consumer groups); `npm test` runs them too. */
-const SCALE_TESTS = ['services/queue-gateway/test/concert-lines.test.ts', 'services/queue-gateway/test/gateway-processes.test.ts', 'test/partitioned-events.test.ts'];
+const SCALE_TESTS = ['services/queue-gateway/test/concert-lines.test.ts', 'services/queue-gateway/test/redis-cluster.test.ts', 'services/queue-gateway/test/gateway-processes.test.ts', 'test/partitioned-events.test.ts'];
 
 async function test(args) {
   prepare();

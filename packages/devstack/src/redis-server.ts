@@ -9,6 +9,8 @@ export interface RedisServerOptions {
   /** Holds the AOF files, the log and the pid file. */
   dir: string;
   appendonly?: boolean;
+  /** As a node of a Redis Cluster: `--cluster-enabled yes`, a node timeout of this many ms (failure detection). */
+  clusterNodeTimeoutMs?: number;
 }
 
 /**
@@ -38,6 +40,9 @@ export async function startRedisServer(opts: RedisServerOptions): Promise<{ pid:
       '--appendfsync', 'everysec',
       '--save', '',
       '--daemonize', 'no',
+      ...(opts.clusterNodeTimeoutMs === undefined
+        ? []
+        : ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(opts.clusterNodeTimeoutMs)]),
     ],
     { logFile: join(opts.dir, 'redis.log'), pidFile },
   );

@@ -4,6 +4,7 @@ import { COMPOSE_ENV, composeStop, composeUp, dockerEngineAvailable, runningComp
 import { ensureTopics, startKafkaBroker } from './kafka-broker';
 import { ensureDatabase } from './postgres';
 import { readLivePid, stopProcess } from './process';
+import { clusterNodePid, startRedisCluster, stopRedisCluster } from './redis-cluster';
 import { startRedisServer } from './redis-server';
 
 export interface StackSettings {
@@ -16,6 +17,8 @@ export interface StackSettings {
   redisPort: number;
   kafkaPort: number;
   kafkaControllerPort: number;
+  /** With REDIS_CLUSTER=1: the six ports of a 3-master/3-replica Redis Cluster (REDIS_CLUSTER_PORT and the next five). */
+  redisClusterPorts?: number[];
 }
 
 /** What services need to reach the infrastructure; exported to them as env vars. */
@@ -23,6 +26,8 @@ export interface StackEnv {
   DATABASE_URL: string;
   REDIS_URL: string;
   KAFKA_BROKERS: string;
+  /** Set when the stack runs a Redis Cluster (REDIS_CLUSTER=1): the gateway keeps its lines there. */
+  REDIS_CLUSTER_NODES?: string;
 }
 
 export interface StackUpResult {
@@ -43,6 +48,7 @@ export function settingsFromEnv(root: string, env: NodeJS.ProcessEnv = process.e
     redisPort: Number(env.REDIS_PORT ?? 6380),
     kafkaPort: Number(env.KAFKA_PORT ?? 9092),
     kafkaControllerPort: Number(env.KAFKA_CONTROLLER_PORT ?? 9093),
+    ...(env.REDIS_CLUSTER === '1' && { redisClusterPorts: Array.from({ length: 6 }, (_, i) => Number(env.REDIS_CLUSTER_PORT ?? 7000) + i) }),
   };
 }
 
@@ -52,6 +58,7 @@ const kafkaPaths = (s: StackSettings) => ({
   pidFile: join(s.stateDir, 'kafka', 'broker.pid'),
 });
 const redisDir = (s: StackSettings) => join(s.stateDir, 'redis');
+const redisClusterDir = (s: StackSettings) => join(s.stateDir, 'redis-cluster');
 
 const topics = () => Object.entries(TopicPartitions).map(([topic, numPartitions]) => ({ topic, numPartitions }));
 
@@ -78,17 +85,30 @@ export async function stackUp(s: StackSettings, log: (msg: string) => void): Pro
   if (!redis.reused) started.push('redis');
   log(`redis: ${redis.reused ? 'already running' : 'started'} at ${redis.url} (AOF on)`);
 
+  let cluster: string[] | undefined;
+  if (s.redisClusterPorts) {
+    const running = await startRedisCluster({ ports: s.redisClusterPorts, dir: redisClusterDir(s) });
+    if (!running.reused) started.push('redis-cluster');
+    cluster = running.nodes;
+    log(`redis cluster: ${running.reused ? 'already running' : 'started'} at ${cluster.join(',')} (3 masters, 3 replicas, AOF on)`);
+  }
+
   const kafka = await startKafkaBroker({ port: s.kafkaPort, controllerPort: s.kafkaControllerPort, ...kafkaPaths(s) }, log);
   if (!kafka.reused) started.push('kafka');
   log(`kafka: ${kafka.reused ? 'already running' : 'started'} at ${kafka.brokers}`);
   await ensureTopics(kafka.brokers, topics());
-  return { mode: 'local', env: { DATABASE_URL: s.databaseUrl, REDIS_URL: redis.url, KAFKA_BROKERS: kafka.brokers }, started };
+  const env: StackEnv = { DATABASE_URL: s.databaseUrl, REDIS_URL: redis.url, KAFKA_BROKERS: kafka.brokers, ...(cluster && { REDIS_CLUSTER_NODES: cluster.join(',') }) };
+  return { mode: 'local', env, started };
 }
 
 /** Stops the named components (as returned in `started`); the project's data stays on disk. */
 export async function stopStarted(s: StackSettings, components: string[], log: (msg: string) => void): Promise<void> {
   const docker = components.filter((c) => c.startsWith('docker:')).map((c) => c.slice('docker:'.length));
   composeStop(s.root, docker);
+  if (components.includes('redis-cluster') && s.redisClusterPorts) {
+    await stopRedisCluster({ ports: s.redisClusterPorts, dir: redisClusterDir(s) });
+    log('redis-cluster: stopped');
+  }
   for (const component of components) {
     const pidFile = component === 'kafka' ? kafkaPaths(s).pidFile : component === 'redis' ? join(redisDir(s), 'redis.pid') : undefined;
     if (!pidFile) continue;
@@ -100,12 +120,14 @@ export async function stopStarted(s: StackSettings, components: string[], log: (
 
 /** Every project-owned local server that is running now (for `infra down` and `infra status`). */
 export function runningLocal(s: StackSettings): string[] {
+  const cluster = s.redisClusterPorts?.some((port) => clusterNodePid(redisClusterDir(s), port) !== undefined) ? ['redis-cluster'] : [];
   return [
     ['redis', join(redisDir(s), 'redis.pid')],
     ['kafka', kafkaPaths(s).pidFile],
   ]
     .filter(([, pidFile]) => readLivePid(pidFile as string) !== undefined)
-    .map(([name]) => name as string);
+    .map(([name]) => name as string)
+    .concat(cluster);
 }
 
 export function redactPassword(url: string): string {

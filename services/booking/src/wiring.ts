@@ -1,4 +1,5 @@
-import type { createRedisClient, Logger, Registry } from '@ticketing/service-kit';
+import type { Redis } from 'ioredis';
+import type { Logger, Registry } from '@ticketing/service-kit';
 import { createBookingMetrics, reservationEvents } from './data-access/booking.metrics';
 import { CatalogueCache } from './data-access/catalogue.cache';
 import { PrismaCatalogueReader } from './data-access/catalogue.repository';
@@ -7,8 +8,6 @@ import { BullHoldExpiryScheduler } from './data-access/hold-expiry.queue';
 import { PrismaReservationStore } from './data-access/reservation.repository';
 import { ReservationService } from './domain/reservation.service';
 import { startHoldExpiryWorker } from './entry-points/jobs/hold-expiry.jobs';
-
-type Redis = ReturnType<typeof createRedisClient>;
 
 export interface BookingWiringOptions {
   prisma: PrismaClient;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { baseEnvSchema, connectionEnv, env, isPublishedSample, parseEnv, withCredentials } from '@ticketing/service-kit';
+import { baseEnvSchema, connectionEnv, env, isPublishedSample, parseEnv, withCredentials, type RedisTarget } from '@ticketing/service-kit';
 
 export const configSchema = withCredentials(
   baseEnvSchema(8080)
@@ -7,6 +7,8 @@ export const configSchema = withCredentials(
       // The fallback answers token checks while Redis is down: a statement slower than this is a fault.
       ...connectionEnv.database('queue_gateway', { statementTimeoutMs: 2_000 }),
       REDIS_URL: connectionEnv.REDIS_URL(),
+      /** A Redis Cluster to keep the lines on instead of REDIS_URL (every line's keys carry its own hash tag). */
+      REDIS_CLUSTER_NODES: connectionEnv.REDIS_CLUSTER_NODES(),
       KAFKA_BROKERS: connectionEnv.KAFKA_BROKERS(),
       /** The consumer group of the PaymentCompleted consumer; every gateway instance shares it. */
       KAFKA_GROUP_ID: env.string('queue-gateway'),
@@ -22,7 +24,7 @@ export const configSchema = withCredentials(
       /** Gateway processes sharing the port (node:cluster; main.ts reads it before the config is loaded, the check is here). */
       GATEWAY_PROCESSES: env.int(1, 1),
       /** Every Redis key of the queue starts with this, so tests (and several queues) never collide. */
-      QUEUE_KEY_PREFIX: env.string('queue:'),
+      QUEUE_KEY_PREFIX: env.string('queue:').refine((value) => !/[{}]/.test(value), 'must not contain { or }: each line adds its own Redis Cluster hash tag'),
       /**
        * Users allowed past the queue at the same time: the starting point of the adaptive limit, or the
        * limit itself with QUEUE_LIMIT_MODE=fixed.
@@ -115,5 +117,8 @@ function requireJwtSettings(
 }
 
 export type GatewayConfig = z.infer<typeof configSchema>;
+
+/** The Redis the lines live on: REDIS_URL, or the cluster REDIS_CLUSTER_NODES names. */
+export const redisTargetOf = (config: Pick<GatewayConfig, 'REDIS_URL' | 'REDIS_CLUSTER_NODES'>): RedisTarget => ({ url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES });
 
 export const loadConfig = (source: NodeJS.ProcessEnv = process.env): GatewayConfig => parseEnv(configSchema, source);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { openKafka, openPostgres, openRedis, runService, serveHttp, superviseWorkers } from '@ticketing/service-kit';
-import { loadConfig } from './config';
+import { loadConfig, redisTargetOf } from './config';
 import { PrismaClient } from './data-access/generated/prisma/client';
 import { wireGateway } from './wiring';
 
@@ -11,7 +11,7 @@ const supervising = superviseWorkers('queue-gateway', Number(process.env.GATEWAY
 if (!supervising) void runService('queue-gateway', loadConfig, async (runtime) => {
   const { config, logger, metrics, shutdown } = runtime;
   const postgres = openPostgres(runtime, PrismaClient, config);
-  const redis = openRedis(runtime, config.REDIS_URL);
+  const redis = openRedis(runtime, redisTargetOf(config));
   const kafka = openKafka(runtime, config);
 
   const gateway = wireGateway({

@@ -1,6 +1,6 @@
-import { createUpstream, type createRedisClient, type Logger, type ReadinessCheck, type Registry, type ServiceApp } from '@ticketing/service-kit';
+import { createUpstream, type Logger, type ReadinessCheck, type RedisClient, type Registry, type ServiceApp } from '@ticketing/service-kit';
 import { buildApp } from './app';
-import type { GatewayConfig } from './config';
+import { redisTargetOf, type GatewayConfig } from './config';
 import { bookingConcertCatalogue } from './data-access/concert.catalogue';
 import { FallbackTokenRepository } from './data-access/fallback/fallback-token.repository';
 import type { PrismaClient } from './data-access/generated/prisma/client';
@@ -61,7 +61,7 @@ export interface GatewayWiringOptions {
   logger: Logger;
   metrics: Registry;
   /** The service's fail-fast Redis client. */
-  redis: ReturnType<typeof createRedisClient>;
+  redis: RedisClient;
   prisma: PrismaClient;
   kafka: PaymentCompletedConsumerOptions['kafka'];
   readiness: ReadinessCheck[];
@@ -88,7 +88,7 @@ export function wireGateway(options: GatewayWiringOptions): { app: ServiceApp; s
   steps.push({ name: 'upstreams', close: () => Promise.all([upstreams.booking.close(), upstreams.payment.close()]) });
   const repository = new FallbackTokenRepository(options.prisma);
   const lines = new QueueLines({
-    settings: { redis, redisUrl: config.REDIS_URL, config, repository, logger, metrics },
+    settings: { redis, redisTarget: redisTargetOf(config), config, repository, logger, metrics },
     catalogue: bookingConcertCatalogue({ booking: upstreams.booking, internalToken: config.INTERNAL_TOKEN }),
   });
   steps.push({ name: 'lines', close: () => lines.close() });

@@ -45,7 +45,7 @@ beforeAll(async () => {
     QUEUE_ADMISSION_INTERVAL_MS: 200,
   });
   const store = new RedisQueueStore(redis, { prefix, abandonAfterMs: 600_000 });
-  admission = startAdmission({ redisUrl: REDIS_URL, store, config, logger: silentLogger() });
+  admission = startAdmission({ redisTarget: { url: REDIS_URL }, store, config, logger: silentLogger() });
   const metrics = createMetricsRegistry('queue-gateway-test');
   const lookup = (token: string, now: number) => store.lookup(token, now, { touch: true });
   const { app } = wireHttp({

@@ -47,7 +47,7 @@ function linesOf(prefix: string): QueueLines {
   const lines = new QueueLines({
     settings: {
       redis: file.redis,
-      redisUrl: REDIS_URL,
+      redisTarget: { url: REDIS_URL },
       config: { ...defaultConfig(prefix, { QUEUE_MAX_ACTIVE: 2, QUEUE_ADMISSION_INTERVAL_MS: 3_600_000 }), FALLBACK_SYNC_INTERVAL_MS: 100 },
       repository: new FallbackTokenRepository(db.prisma),
       logger: silentLogger(),

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { request } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -40,6 +41,18 @@ const call = async (method: string, path: string, options: { token?: string; bod
   return { status: res.status, body: res.status === 204 ? undefined : ((await res.json()) as unknown) };
 };
 
+/** One request on a connection of its own: node:cluster hands new connections to the processes in turn. */
+const fresh = (method: string, path: string, options: { token?: string; body?: unknown } = {}): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const req = request(`${gateway.url}${path}`, { method, agent: false, headers: { ...(options.token && { 'X-Queue-Token': options.token }), ...(body && { 'Content-Type': 'application/json' }) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+
 beforeAll(async () => {
   redis = await openRedis();
   db = await createFallbackDb('processes');
@@ -52,6 +65,8 @@ beforeAll(async () => {
     KAFKA_GROUP_ID: `test-processes-${randomUUID()}`,
     QUEUE_LIMIT_MODE: 'fixed',
     QUEUE_MAX_ACTIVE: '2',
+    RATE_LIMIT_PER_USER: '3',
+    RATE_LIMIT_USER_WINDOW_SECONDS: '60',
   });
   await waitFor('both processes listening', async () => (listening() >= 2 && workers().length === 2 ? true : undefined), 60_000, 100);
 }, 90_000);
@@ -88,6 +103,17 @@ describe('GATEWAY_PROCESSES=2', () => {
     expect((await call('DELETE', '/queue/tokens/me', { token: tokens[0] })).status).toBe(204);
     expect(TokenStatusResponse.parse((await waited).body).status).toBe('ACTIVE');
   }, 120_000);
+
+  it('when the calls of one user land on both processes, then the token is valid on each and the per-user limit is counted once for both', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push(await fresh('POST', '/queue/tokens', { body: { userId: 'proc-limited' } }));
+    // Counted per process, a limit of 3 spread over two processes would let all four through.
+    expect(statuses).toEqual([201, 200, 200, 429]);
+
+    const token = IssueTokenResponse.parse((await call('POST', '/queue/tokens', { body: { userId: 'proc-reader' } })).body).token;
+    const reads = await Promise.all(Array.from({ length: 6 }, () => fresh('GET', '/queue/tokens/me', { token })));
+    expect(reads).toEqual(Array(6).fill(200));
+  }, 60_000);
 
   it('when the primary gets SIGTERM, then every process shuts down and it exits 0', async () => {
     const pids = workers();

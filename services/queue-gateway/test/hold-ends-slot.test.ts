@@ -28,7 +28,7 @@ beforeAll(async () => {
   redis = await openRedis();
   store = new RedisQueueStore(redis, { prefix, abandonAfterMs: 600_000 });
   const config = defaultConfig(prefix, { QUEUE_MAX_ACTIVE: 1, QUEUE_ADMISSION_INTERVAL_MS: 3_600_000 });
-  admission = startAdmission({ redisUrl: REDIS_URL, store, config, logger: silentLogger() });
+  admission = startAdmission({ redisTarget: { url: REDIS_URL }, store, config, logger: silentLogger() });
   // A booking stand-in whose holds last `holdSeconds`.
   booking = createServer((_req, res) => {
     const body = JSON.stringify({ reservationId: 'r1', scheduleId: 's1', seatNo: 1, price: 1, status: 'HELD', expiresAt: new Date(Date.now() + holdSeconds * 1_000).toISOString() });

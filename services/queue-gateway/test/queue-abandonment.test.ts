@@ -13,7 +13,7 @@ describe('abandonment', () => {
     const prefix = prefixes.next();
     const config = defaultConfig(prefix, { QUEUE_MAX_ACTIVE: 1, QUEUE_ABANDON_AFTER_SECONDS: 1, QUEUE_ADMISSION_INTERVAL_MS: 100 });
     const queue = await startQueueApp(file.redis, config);
-    const admission = startAdmission({ redisUrl: REDIS_URL, store: queue.store, config, logger: silentLogger() });
+    const admission = startAdmission({ redisTarget: { url: REDIS_URL }, store: queue.store, config, logger: silentLogger() });
     const issue = async (userId: string) => IssueTokenResponse.parse((await call(queue.server, 'POST', '/queue/tokens', { body: { userId } })).body).token;
     const me = (token: string) => call(queue.server, 'GET', '/queue/tokens/me', { token });
     // The holder takes the only slot, so everyone else stays in line for the whole test.

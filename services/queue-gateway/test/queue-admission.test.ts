@@ -27,7 +27,7 @@ describe('admission', () => {
 
     // Two gateway instances, each with its own BullMQ connections and worker.
     for (const ticks of ticksBy) {
-      admitters.push(startAdmission({ redisUrl: REDIS_URL, store, config, logger: silentLogger(), onTick: (result, jobId) => {
+      admitters.push(startAdmission({ redisTarget: { url: REDIS_URL }, store, config, logger: silentLogger(), onTick: (result, jobId) => {
         ticks.push(jobId);
         activeAfterTick.push(result.active);
       } }));
@@ -125,7 +125,7 @@ describe('admission', () => {
     const prefix = prefixes.next();
     const store = newStore(prefix);
     const admission = startAdmission({
-      redisUrl: REDIS_URL,
+      redisTarget: { url: REDIS_URL },
       store,
       config: defaultConfig(prefix, { QUEUE_ADMISSION_INTERVAL_MS: 50 }),
       logger: silentLogger(),
@@ -154,7 +154,7 @@ describe('admission', () => {
     const throughProxy = `redis://127.0.0.1:${proxy.port}`;
     try {
       // Synchronous: nothing in it waits for Redis.
-      const admission = startAdmission({ redisUrl: throughProxy, store, config: defaultConfig(prefix, { QUEUE_ADMISSION_INTERVAL_MS: 50 }), logger: silentLogger(), healIntervalMs: 100 });
+      const admission = startAdmission({ redisTarget: { url: throughProxy }, store, config: defaultConfig(prefix, { QUEUE_ADMISSION_INTERVAL_MS: 50 }), logger: silentLogger(), healIntervalMs: 100 });
       await store.issue('during-the-outage', Date.now());
       await sleep(500);
       expect((await store.counts(Date.now())).active).toBe(0);
@@ -165,7 +165,7 @@ describe('admission', () => {
       await proxy.cut();
       await admission.close();
       // A second instance that starts and stops inside an outage has nothing to wait for either.
-      await startAdmission({ redisUrl: throughProxy, store, config: defaultConfig(prefix), logger: silentLogger() }).close();
+      await startAdmission({ redisTarget: { url: throughProxy }, store, config: defaultConfig(prefix), logger: silentLogger() }).close();
     } finally {
       await proxy.close();
     }
@@ -173,7 +173,7 @@ describe('admission', () => {
 
   it('when admission closes twice, then the second close is a no-op', async () => {
     const prefix = prefixes.next();
-    const admission = startAdmission({ redisUrl: REDIS_URL, store: newStore(prefix), config: defaultConfig(prefix), logger: silentLogger() });
+    const admission = startAdmission({ redisTarget: { url: REDIS_URL }, store: newStore(prefix), config: defaultConfig(prefix), logger: silentLogger() });
 
     await admission.close();
 

@@ -38,7 +38,7 @@ async function gateway(prefix: string, maxActive: number, options: { abandonAfte
     eventTiming: { sweepMs: 100, minPositionIntervalMs: 200 },
     presenceEveryMs: options.abandonAfterSeconds === undefined ? 3_600_000 : undefined,
   });
-  admission = startAdmission({ redisUrl: REDIS_URL, store: app.store, config, logger: silentLogger() });
+  admission = startAdmission({ redisTarget: { url: REDIS_URL }, store: app.store, config, logger: silentLogger() });
   const ready = admission;
   opened.push({ close: async () => { await app.close(); await ready.close(); await connection.quit(); } });
   return { app, admission: ready, connection };

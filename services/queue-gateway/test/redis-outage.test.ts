@@ -116,7 +116,7 @@ describe('token checks while the gateway\'s Redis is down', () => {
     await rig.sync.close();
 
     const admission = startAdmission({
-      redisUrl,
+      redisTarget: { url: redisUrl },
       store: rig.store,
       config: defaultConfig(rig.prefix, { QUEUE_MAX_ACTIVE: 100 }),
       logger: silentLogger(),

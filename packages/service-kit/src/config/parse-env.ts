@@ -133,6 +133,13 @@ export const connectionEnv = {
     DATABASE_STATEMENT_TIMEOUT_MS: env.int(defaults.statementTimeoutMs ?? 30_000, 0),
   }),
   REDIS_URL: () => env.url('redis://127.0.0.1:6380'),
+  /** Seed nodes of a Redis Cluster (`host:port,…`); when set, the service uses the cluster instead of REDIS_URL. */
+  REDIS_CLUSTER_NODES: () =>
+    z
+      .string()
+      .default('')
+      .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port'))),
   KAFKA_BROKERS: () => env.list('127.0.0.1:9092'),
   /** A service-to-service credential (see DEV_CREDENTIALS); required unless AUTH_MODE=dev. */
   credential: () => z.string().min(16, 'must be at least 16 characters').optional(),

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import type { ReadinessCheck } from '../health/readiness';
 import { createPrismaClient, prismaReadiness, type PrismaClientClass } from '../data-access/prisma';
-import { closeRedis, createRedisClient, redisReadiness } from '../data-access/redis';
+import { closeRedis, createRedisClient, redisReadiness, type RedisClient, type RedisTarget } from '../data-access/redis';
 import { createKafka, kafkaReadiness } from '../data-access/kafka';
 import { listen, type RunningServer } from '../http/server';
 import type { ServiceRuntime } from './run-service';
@@ -34,8 +34,10 @@ export function openPostgres<T extends PrismaLike>(
   return { prisma, readiness: prismaReadiness(prisma) };
 }
 
-export function openRedis(runtime: Runtime, url: string): { redis: Redis; readiness: ReadinessCheck } {
-  const redis = createRedisClient(url, runtime.logger);
+export function openRedis(runtime: Runtime, url: string): { redis: Redis; readiness: ReadinessCheck };
+export function openRedis(runtime: Runtime, target: RedisTarget): { redis: RedisClient; readiness: ReadinessCheck };
+export function openRedis(runtime: Runtime, target: string | RedisTarget): { redis: RedisClient; readiness: ReadinessCheck } {
+  const redis = createRedisClient(typeof target === 'string' ? { url: target } : target, runtime.logger);
   runtime.shutdown.add('redis', () => closeRedis(redis));
   return { redis, readiness: redisReadiness(redis) };
 }

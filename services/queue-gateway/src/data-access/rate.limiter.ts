@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import type { Logger } from '@ticketing/service-kit';
+import type { Logger, RedisClient } from '@ticketing/service-kit';
 
 /** At most `points` calls per `windowSeconds`; `points: 0` means no limit. */
 export interface RateLimit {
@@ -15,7 +14,7 @@ export type LimitVerdict = { allowed: true } | { allowed: false; retryAfterSecon
 export type KeyedLimit = (key: string) => Promise<LimitVerdict>;
 
 export interface KeyedLimitOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** Full Redis key prefix, e.g. `queue:rl:user`; keys are `<prefix>:<key>`. */
   keyPrefix: string;
   limit: RateLimit;

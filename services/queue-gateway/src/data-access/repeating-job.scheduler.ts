@@ -1,8 +1,9 @@
 import { Queue, Worker } from 'bullmq';
-import { closeRedis, createRedisClient, createWorkerRedisClient, type Logger } from '@ticketing/service-kit';
+import { closeRedis, createRedisClient, createWorkerRedisClient, type Logger, type RedisTarget } from '@ticketing/service-kit';
 
 export interface RepeatingJobOptions {
-  redisUrl: string;
+  /** The Redis (or Redis Cluster) BullMQ keeps the job in; on a cluster `prefix` must carry a hash tag. */
+  redis: RedisTarget;
   /** BullMQ key prefix; keep it under the service's own prefix so tests and deployments never collide. */
   prefix: string;
   /** BullMQ queue name (one per kind of job). */
@@ -33,8 +34,8 @@ export interface RepeatingJob {
  */
 export function startRepeatingJob(options: RepeatingJobOptions): RepeatingJob {
   const log = options.logger.child({ component: `job:${options.name}` });
-  const queueConnection = createRedisClient(options.redisUrl, log);
-  const workerConnection = createWorkerRedisClient(options.redisUrl, log);
+  const queueConnection = createRedisClient(options.redis, log);
+  const workerConnection = createWorkerRedisClient(options.redis, log);
 
   const queue = new Queue(options.name, { connection: queueConnection, prefix: options.prefix });
   const worker = new Worker(options.name, async (job) => options.run(job.id ?? ''), {

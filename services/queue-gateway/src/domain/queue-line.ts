@@ -22,8 +22,9 @@ export const lineOfToken = (token: string): string => concertOfToken(token) ?? S
 export const tokenPrefixOf = (line: string): string => (line === SITE_LINE ? '' : `${line}.`);
 
 /**
- * Where a line's keys live under QUEUE_KEY_PREFIX. The site-wide line keeps the prefix itself (the layout
- * of the first round); a concert's line gets a Redis Cluster hash tag, `{q:<concertId>}`, so that all of
- * its keys (and so its Lua scripts) sit in one slot, and different concerts spread over the masters.
+ * Where a line's keys live under QUEUE_KEY_PREFIX. A concert's line gets a Redis Cluster hash tag,
+ * `{q:<concertId>}`, so that all of its keys (and so its Lua scripts) sit in one slot, and different
+ * concerts spread over the masters. The site-wide line keeps the prefix itself (the first round's layout,
+ * which the audit and the load test read) except on a cluster, where it is tagged `{q:site}` too.
  */
-export const linePrefix = (base: string, line: string): string => (line === SITE_LINE ? base : `${base}{q:${line}}:`);
+export const linePrefix = (base: string, line: string, cluster = false): string => (line === SITE_LINE && !cluster ? base : `${base}{q:${line}}:`);

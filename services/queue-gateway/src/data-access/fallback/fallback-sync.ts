@@ -1,6 +1,5 @@
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
-import { repeatEvery, type Logger } from '@ticketing/service-kit';
+import { repeatEvery, type Logger, type RedisClient } from '@ticketing/service-kit';
 import { parseTokenChange, type TokenChange } from '../../domain/token-change';
 import { ChangeStreamReader } from '../redis-queue/change-stream';
 import type { StreamEntry } from '../redis-queue/stream-reply';
@@ -25,7 +24,7 @@ export { FALLBACK_SYNC_GROUP } from '../redis-queue/change-stream';
 
 export interface FallbackSyncOptions {
   /** A non-blocking client (commands fail fast while Redis is down; nothing here blocks a connection). */
-  redis: Redis;
+  redis: RedisClient;
   /** QUEUE_KEY_PREFIX: the stream is `${prefix}changes`. */
   prefix: string;
   repository: {

@@ -1,12 +1,11 @@
-import type { Redis } from 'ioredis';
-import type { Logger } from '@ticketing/service-kit';
+import type { Logger, RedisClient } from '@ticketing/service-kit';
 import { readStreamEntries, type StreamEntry } from './stream-reply';
 
 /** The consumer group every gateway instance joins; each change is copied by exactly one of them. */
 export const FALLBACK_SYNC_GROUP = 'fallback-sync';
 
 export interface ChangeStreamOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** The stream key, `${QUEUE_KEY_PREFIX}changes`. */
   stream: string;
   /** This instance's name in the group. */

@@ -1,10 +1,9 @@
-import type { Redis } from 'ioredis';
-import type { Logger } from '@ticketing/service-kit';
+import { duplicateRedis, type Logger, type RedisClient } from '@ticketing/service-kit';
 import type { QueueFeedEvent } from '../../domain/waiting-room';
 
 export interface QueueFeedOptions {
   /** The service's Redis client; the subscription runs on a duplicate of it (a subscribed connection can do nothing else). */
-  redis: Redis;
+  redis: RedisClient;
   /** QUEUE_KEY_PREFIX: the feed is the channel `${prefix}feed` the queue scripts publish on. */
   prefix: string;
   onEvent: (event: QueueFeedEvent) => void;
@@ -53,7 +52,7 @@ function parseFeedMessage(message: string): QueueFeedEvent | undefined {
 export function subscribeQueueFeed(options: QueueFeedOptions): QueueFeed {
   const logger = options.logger.child({ component: 'queue-feed' });
   const channel = `${options.prefix}feed`;
-  const subscriber = options.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, lazyConnect: false });
+  const subscriber = duplicateRedis(options.redis, { enableOfflineQueue: true, maxRetriesPerRequest: null, lazyConnect: false });
   let reported = false;
   subscriber.on('error', (error) => {
     if (!reported) logger.warn({ err: error }, 'queue feed connection error');

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ticketing/service-kit';
 import { ADMISSION_RATE_WINDOW_MS } from '../../domain/admission-rate';
 import { generateQueueToken, type IssuedToken, type LookupOptions, type QueueTokenStatus, type TokenView } from '../../domain/queue-token';
 import { parseTokenChange, type TokenChange } from '../../domain/token-change';
@@ -59,7 +59,12 @@ export interface QueueCounts {
 /** Tokens per TOUCH call: bounds one script's run time whatever the number of connected waiters. */
 const TOUCH_BATCH = 500;
 
-/** The scripts as ioredis custom commands (EVALSHA, falling back to EVAL once per connection). */
+/**
+ * The scripts as ioredis custom commands (EVALSHA, falling back to EVAL once per connection). Each
+ * declares one key of its line (KEYS[1], its `seq`) so that a Redis Cluster client sends it to the
+ * master of the line's slot; the script derives the other keys from the prefix (ARGV[1]), all in the
+ * same slot because they share the line's hash tag.
+ */
 interface QueueCommands {
   queueIssue(...args: (string | number)[]): Promise<Reply>;
   queueLookup(...args: (string | number)[]): Promise<Reply | null>;
@@ -71,22 +76,22 @@ interface QueueCommands {
   queueEndWithHold(...args: (string | number)[]): Promise<number>;
 }
 
-const defined = new WeakSet<Redis>();
+const defined = new WeakSet<RedisClient>();
 
 /** The scripts, defined once per client however many lines' stores share it. */
-function withQueueCommands(redis: Redis): Redis & QueueCommands {
+function withQueueCommands(redis: RedisClient): RedisClient & QueueCommands {
   if (!defined.has(redis)) {
-    redis.defineCommand('queueIssue', { numberOfKeys: 0, lua: ISSUE_LUA });
-    redis.defineCommand('queueLookup', { numberOfKeys: 0, lua: LOOKUP_LUA });
-    redis.defineCommand('queueLeave', { numberOfKeys: 0, lua: LEAVE_LUA });
-    redis.defineCommand('queueExpireUser', { numberOfKeys: 0, lua: EXPIRE_USER_LUA });
-    redis.defineCommand('queueAdmit', { numberOfKeys: 0, lua: ADMIT_LUA });
-    redis.defineCommand('queueCounts', { numberOfKeys: 0, lua: COUNTS_LUA, readOnly: true });
-    redis.defineCommand('queueTouch', { numberOfKeys: 0, lua: TOUCH_LUA });
-    redis.defineCommand('queueEndWithHold', { numberOfKeys: 0, lua: END_WITH_HOLD_LUA });
+    redis.defineCommand('queueIssue', { numberOfKeys: 1, lua: ISSUE_LUA });
+    redis.defineCommand('queueLookup', { numberOfKeys: 1, lua: LOOKUP_LUA });
+    redis.defineCommand('queueLeave', { numberOfKeys: 1, lua: LEAVE_LUA });
+    redis.defineCommand('queueExpireUser', { numberOfKeys: 1, lua: EXPIRE_USER_LUA });
+    redis.defineCommand('queueAdmit', { numberOfKeys: 1, lua: ADMIT_LUA });
+    redis.defineCommand('queueCounts', { numberOfKeys: 1, lua: COUNTS_LUA, readOnly: true });
+    redis.defineCommand('queueTouch', { numberOfKeys: 1, lua: TOUCH_LUA });
+    redis.defineCommand('queueEndWithHold', { numberOfKeys: 1, lua: END_WITH_HOLD_LUA });
     defined.add(redis);
   }
-  return redis as Redis & QueueCommands;
+  return redis as RedisClient & QueueCommands;
 }
 
 /**
@@ -95,12 +100,15 @@ function withQueueCommands(redis: Redis): Redis & QueueCommands {
  * the Postgres fallback sees exactly what Redis did. See `queue-lua/common.lua.ts` for the key layout.
  */
 export class RedisQueueStore {
-  private readonly redis: Redis & QueueCommands;
+  private readonly redis: RedisClient & QueueCommands;
   private readonly holdMs: number;
+  /** The key every script declares: it routes the script to the line's slot on a Redis Cluster. */
+  private readonly slotKey: string;
 
-  constructor(redis: Redis, private readonly options: QueueStoreOptions) {
+  constructor(redis: RedisClient, private readonly options: QueueStoreOptions) {
     this.redis = withQueueCommands(redis);
     this.holdMs = options.abandonAfterMs + KEY_GRACE_MS;
+    this.slotKey = `${options.prefix}seq`;
   }
 
   /** The key prefix this store writes under. */
@@ -110,7 +118,7 @@ export class RedisQueueStore {
 
   /** Puts the user in line with a new token, or returns the live token they already hold (`created: false`). */
   async issue(userId: string, now: number): Promise<IssuedToken> {
-    const reply = await this.redis.queueIssue(this.prefix, userId, generateQueueToken(this.options.tokenPrefix), now, this.holdMs);
+    const reply = await this.redis.queueIssue(this.slotKey, this.prefix, userId, generateQueueToken(this.options.tokenPrefix), now, this.holdMs);
     const expiresAt = optionalNumber(reply, 5);
     return {
       token: text(reply, 0),
@@ -147,7 +155,7 @@ export class RedisQueueStore {
 
   /** The token's live state, or undefined when unknown or expired; `touch` counts as a poll of a waiting user. */
   async lookup(token: string, now: number, options: LookupOptions = { touch: false }): Promise<TokenView | undefined> {
-    const reply = await this.redis.queueLookup(this.prefix, token, now, options.touch ? 1 : 0, this.holdMs);
+    const reply = await this.redis.queueLookup(this.slotKey, this.prefix, token, now, options.touch ? 1 : 0, this.holdMs);
     if (!reply) return undefined;
     const activatedAt = optionalNumber(reply, 4);
     const expiresAt = optionalNumber(reply, 5);
@@ -172,7 +180,7 @@ export class RedisQueueStore {
     const states = new Map<string, WaiterState>();
     for (let start = 0; start < tokens.length; start += TOUCH_BATCH) {
       const batch = tokens.slice(start, start + TOUCH_BATCH);
-      const reply = await this.redis.queueTouch(this.prefix, now, this.holdMs, ...batch);
+      const reply = await this.redis.queueTouch(this.slotKey, this.prefix, now, this.holdMs, ...batch);
       const admittedBefore = int(reply, reply.length - 1);
       batch.forEach((token, i) => {
         const position = int(reply, 2 * i);
@@ -190,7 +198,7 @@ export class RedisQueueStore {
 
   /** Gives up the place in line or frees the active slot: the status the token left, or undefined when it was not live. */
   async leave(token: string, now: number): Promise<QueueTokenStatus | undefined> {
-    const left = await this.redis.queueLeave(this.prefix, token, now);
+    const left = await this.redis.queueLeave(this.slotKey, this.prefix, token, now);
     return left === 'ACTIVE' || left === 'WAITING' ? left : undefined;
   }
 
@@ -200,7 +208,7 @@ export class RedisQueueStore {
    * redelivered event cannot take away a place the user queued for afterwards.
    */
   async expireUser(userId: string, now: number, options: { issuedAtOrBefore?: number } = {}): Promise<string | undefined> {
-    const token = await this.redis.queueExpireUser(this.prefix, userId, now, options.issuedAtOrBefore ?? '');
+    const token = await this.redis.queueExpireUser(this.slotKey, this.prefix, userId, now, options.issuedAtOrBefore ?? '');
     return token ?? undefined;
   }
 
@@ -209,14 +217,13 @@ export class RedisQueueStore {
    * `ttlMs` after its admission. Returns the slot's new end, or undefined when nothing changed.
    */
   async endWithHold(token: string, holdEndsAt: number, ttlMs: number, now: number): Promise<number | undefined> {
-    const ends = Number(await this.redis.queueEndWithHold(this.prefix, token, now, holdEndsAt, ttlMs, KEY_GRACE_MS));
+    const ends = Number(await this.redis.queueEndWithHold(this.slotKey, this.prefix, token, now, holdEndsAt, ttlMs, KEY_GRACE_MS));
     return ends > 0 ? ends : undefined;
   }
 
   /** One admission tick: sweep expired slots and abandoned places, then fill free slots from the head. */
   async admit(params: AdmitParams): Promise<AdmissionResult> {
-    const reply = await this.redis.queueAdmit(
-      this.prefix,
+    const reply = await this.redis.queueAdmit(this.slotKey, this.prefix,
       params.now,
       params.maxActive,
       params.activeTtlMs,
@@ -237,7 +244,7 @@ export class RedisQueueStore {
 
   /** Waiting users, live active slots and the admission rate, in one round trip. */
   async counts(now: number): Promise<QueueCounts> {
-    const reply = await this.redis.queueCounts(this.prefix, now);
+    const reply = await this.redis.queueCounts(this.slotKey, this.prefix, now);
     const limit = optionalNumber(reply, 4);
     return { waiting: int(reply, 0), active: int(reply, 1), admissionRatePerSecond: admissionRate(reply, 2, now), ...(limit === undefined ? {} : { limit }) };
   }

@@ -1,4 +1,4 @@
-import type { Logger, Registry } from '@ticketing/service-kit';
+import type { Logger, RedisTarget, Registry } from '@ticketing/service-kit';
 import type { GatewayConfig } from '../../config';
 import type { AdmissionResult, RedisQueueStore } from '../../data-access/redis-queue/queue.store';
 import { startRepeatingJob } from '../../data-access/repeating-job.scheduler';
@@ -21,8 +21,8 @@ export type AdmissionConfig = Pick<
 >;
 
 export interface AdmissionOptions {
-  /** Redis for BullMQ's own connections (the queue's Redis: REDIS_URL). */
-  redisUrl: string;
+  /** Where BullMQ's own connections go (the queue's Redis or Redis Cluster). */
+  redisTarget: RedisTarget;
   store: Pick<RedisQueueStore, 'admit'>;
   config: AdmissionConfig;
   logger: Logger;
@@ -150,7 +150,7 @@ export function startAdmission(options: AdmissionOptions): Admission {
   adjust.unref();
 
   const tick = startRepeatingJob({
-    redisUrl: options.redisUrl,
+    redis: options.redisTarget,
     prefix: `${config.QUEUE_KEY_PREFIX}bull`,
     name: ADMISSION_JOB,
     everyMs: config.QUEUE_ADMISSION_INTERVAL_MS,

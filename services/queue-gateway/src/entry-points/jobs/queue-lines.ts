@@ -1,4 +1,4 @@
-import type { Logger, Registry } from '@ticketing/service-kit';
+import type { Logger, RedisTarget, Registry } from '@ticketing/service-kit';
 import type { ConcertCatalogue } from '../../data-access/concert.catalogue';
 import { startFallbackSync } from '../../data-access/fallback/fallback-sync';
 import type { FallbackTokenRepository } from '../../data-access/fallback/fallback-token.repository';
@@ -20,8 +20,8 @@ export interface QueueLine extends LineParts {
 export interface LineSettings {
   /** The service's fail-fast Redis client. */
   redis: ConstructorParameters<typeof RedisQueueStore>[0];
-  /** Redis for BullMQ's own connections (the admission ticks). */
-  redisUrl: string;
+  /** Where Redis is, for BullMQ's own connections (the admission ticks); with cluster nodes every line's keys are tagged. */
+  redisTarget: RedisTarget;
   /** The queue settings; QUEUE_KEY_PREFIX is the base every line's prefix derives from. */
   config: AdmissionConfig & { FALLBACK_SYNC_INTERVAL_MS: number };
   repository: FallbackTokenRepository;
@@ -30,12 +30,18 @@ export interface LineSettings {
   metrics?: Registry;
 }
 
+/** A line's keys, under its prefix (hash-tagged on a cluster). */
+function lineStore(id: string, { config, redis, redisTarget }: LineSettings): RedisQueueStore {
+  const prefix = linePrefix(config.QUEUE_KEY_PREFIX, id, (redisTarget.clusterNodes?.length ?? 0) > 0);
+  return new RedisQueueStore(redis, { prefix, abandonAfterMs: config.QUEUE_ABANDON_AFTER_SECONDS * 1_000, tokenPrefix: tokenPrefixOf(id) });
+}
+
 /** Starts a line on this process: the admission tick (one gateway takes each), the feed subscription and the sync of its change stream. */
 export function startLine(id: string, settings: LineSettings): QueueLine {
   const { config, redis, repository } = settings;
-  const prefix = linePrefix(config.QUEUE_KEY_PREFIX, id);
+  const store = lineStore(id, settings);
+  const { prefix } = store;
   const logger = id === SITE_LINE ? settings.logger : settings.logger.child({ line: id });
-  const store = new RedisQueueStore(redis, { prefix, abandonAfterMs: config.QUEUE_ABANDON_AFTER_SECONDS * 1_000, tokenPrefix: tokenPrefixOf(id) });
   const sync = startFallbackSync({
     redis,
     prefix,
@@ -46,7 +52,7 @@ export function startLine(id: string, settings: LineSettings): QueueLine {
     logger,
   });
   const admission = startAdmission({
-    redisUrl: settings.redisUrl,
+    redisTarget: settings.redisTarget,
     store,
     config: { ...config, QUEUE_KEY_PREFIX: prefix },
     logger,
@@ -140,8 +146,7 @@ export class QueueLines implements LineDirectory {
 
   /** A store of a concert line's keys that runs nothing (the line is not open on this process). */
   private keysOf(concertId: string): RedisQueueStore {
-    const { config, redis } = this.options.settings;
-    return new RedisQueueStore(redis, { prefix: linePrefix(config.QUEUE_KEY_PREFIX, concertId), abandonAfterMs: config.QUEUE_ABANDON_AFTER_SECONDS * 1_000, tokenPrefix: tokenPrefixOf(concertId) });
+    return lineStore(concertId, this.options.settings);
   }
 
   private openLine(id: string): QueueLine | undefined {

@@ -1,8 +1,9 @@
 /**
  * Lua shared by every queue script (prepended to each). Every script receives the key prefix as
  * ARGV[1] and derives its keys from it, because admission touches keys only known while it runs (the
- * hashes of the tokens it pops). On Redis Cluster, put a hash tag in the prefix (`{queue}:`) so that
- * every key of one queue lives in one slot.
+ * hashes of the tokens it pops). KEYS[1] is the line's `seq`, declared only so that a Redis Cluster
+ * client routes the script to the master of the line's slot; the prefix carries the line's hash tag
+ * (`{q:<line>}`, domain/queue-line.ts), so every key a script touches lives in that one slot.
  *
  * Key layout under the prefix P:
  *   P..'seq'        counter; its INCR is a waiting token's score, so arrival order is total and stable
