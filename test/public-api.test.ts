@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import type { OpenApiDocument } from '@ticketing/contracts';
 import { waitFor } from '@ticketing/devstack/testing';
-import { AS_OPERATOR, PLATFORM_SETUP_TIMEOUT_MS, startPlatform, type Platform } from './support/platform';
+import { AS_OPERATOR, PLATFORM_SETUP_TIMEOUT_MS, queryOne, startPlatform, type Platform } from './support/platform';
 import { contractChecker } from './support/openapi-check';
 import { OPS_PANELS } from '../services/queue-gateway/src/domain/ops-snapshot';
 
@@ -212,6 +212,42 @@ describe('a line per concert', () => {
     expect(errorCode(await call('GET', `/queue/stats?concertId=${unknown}`))).toEqual({ status: 404, code: 'BOOKING.CONCERT_NOT_FOUND' });
     expect((await call('POST', '/queue/tokens', { body: { userId: 'line-counter', concertId: 'not-a-uuid' } })).status).toBe(400);
   }, 120_000);
+});
+
+describe('a concert with an on-sale time', () => {
+  it('when fans join before the opening, then they are told PRE_QUEUE and when it opens (JSON and event stream), cannot reach booking yet, and get a place in line at the opening', async () => {
+    // A concert booking lists from now on, on sale in a few seconds (the seed's --opens-in sets the same column).
+    const { id: concertId } = await queryOne(
+      platform,
+      `INSERT INTO "${platform.schemas.booking.schema}".concerts (id, title, artist, venue, opens_at)
+       VALUES (gen_random_uuid(), 'Pre-Queue Night', 'Static Bloom', 'Grand Dome', now() + interval '6 seconds') RETURNING id`,
+    );
+    const opensAt = Date.parse((await queryOne(platform, `SELECT to_char(opens_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at FROM "${platform.schemas.booking.schema}".concerts WHERE id = '${concertId}'`)).at!);
+    // The gateway reads booking's list again on an unknown concert (booking caches it for a second).
+    const joined = await waitFor('the concert listed', async () => {
+      const answer = await call('POST', '/queue/tokens', { body: { userId: 'early-fan', concertId } });
+      return answer.status === 201 ? answer : undefined;
+    }, 15_000, 250);
+    const token = (joined.body as { token: string }).token;
+    expect(joined.body).toMatchObject({ status: 'PRE_QUEUE', position: 0, opensAt: new Date(opensAt).toISOString() });
+    expect((joined.body as { estimatedWaitSeconds: number }).estimatedWaitSeconds).toBeGreaterThan(0);
+    expect((await call('GET', '/queue/tokens/me', { token })).body).toMatchObject({ status: 'PRE_QUEUE', position: 0, expiresAt: null });
+    // The event stream says so once and ends, with a retry that brings an EventSource back at the opening.
+    const stream = await (await fetch(`${platform.gatewayUrl}/queue/tokens/me/events`, { headers: { 'X-Queue-Token': token } })).text();
+    expect(stream).toContain('event: prequeue');
+    const retries = [...stream.matchAll(/retry: (\d+)/g)].map((match) => Number(match[1]));
+    expect(retries).toHaveLength(2);
+    expect(retries[1]).toBeGreaterThan(0);
+    expect(await call('GET', `/concerts/${concertId}/schedules`, { token })).toMatchObject({ status: 403, body: { code: 'QUEUE.TOKEN_NOT_ACTIVE' } });
+    expect((await call('GET', `/queue/stats?concertId=${concertId}`)).body).toMatchObject({ preQueue: 1, waiting: 0 });
+
+    // At the opening the pre-queue joins the line (and is admitted: the line is empty).
+    await waitFor('the line opened', async () => ((await call('GET', '/queue/tokens/me', { token })).body as { status: string }).status !== 'PRE_QUEUE' || undefined, 30_000, 250);
+    expect(Date.now()).toBeGreaterThanOrEqual(opensAt);
+    const late = await call('POST', '/queue/tokens', { body: { userId: 'late-fan', concertId } });
+    expect((late.body as { status: string }).status).not.toBe('PRE_QUEUE');
+    expect((await call('GET', `/queue/stats?concertId=${concertId}`)).body).toMatchObject({ preQueue: 0 });
+  }, 60_000);
 });
 
 describe('a payment asked for again after the token ended', () => {

@@ -24,7 +24,7 @@ describe('inferred types', () => {
   });
 
   it('when compiled, then schema types are the plain shapes services work with', () => {
-    assertType<Equals<IssueTokenResponse['status'], 'WAITING' | 'ACTIVE'>>();
+    assertType<Equals<IssueTokenResponse['status'], 'PRE_QUEUE' | 'WAITING' | 'ACTIVE'>>();
     assertType<Equals<SeatListQuery, { status?: 'AVAILABLE' | 'HELD' | 'RESERVED' | undefined }>>();
     assertType<Equals<SeatParams, { scheduleId: string; seatNo: number }>>();
     assertType<Equals<z.input<typeof SeatParamsSchema>, { scheduleId: string; seatNo: string }>>();

@@ -1,10 +1,13 @@
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ConcertListResponse } from '@ticketing/contracts';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestSchema, type TestSchema } from '@ticketing/devstack/testing';
 import { createPrismaClient } from '@ticketing/service-kit';
-import { insertCatalogue } from '../src/data-access/catalogue.repository';
+import { insertCatalogue, PrismaCatalogueReader } from '../src/data-access/catalogue.repository';
 import { PrismaClient } from '../src/data-access/generated/prisma/client';
-import { buildCatalogue } from '../src/domain/demo-catalogue';
+import { buildCatalogue, DEMO_SIZE } from '../src/domain/demo-catalogue';
 
 describe('insertCatalogue (npm run seed)', () => {
   let schema: TestSchema;
@@ -31,4 +34,29 @@ describe('insertCatalogue (npm run seed)', () => {
     expect(await prisma.seat.count()).toBe(50_000);
     expect(await prisma.seat.count({ where: { status: 'HELD' } })).toBe(1);
   });
+
+  it('when the seed is run with --opens-in, then its concerts go on sale then (GET /concerts shows opensAt); --opens-in 0 puts them on sale now; a bad value changes nothing', async () => {
+    const seed = (...args: string[]) =>
+      promisify(execFile)(process.execPath, [join(__dirname, '../dist/entry-points/cli/seed.js'), ...args], {
+        env: { ...process.env, DATABASE_URL: schema.databaseUrl, DATABASE_SCHEMA: schema.schema },
+      });
+    // The seed without a size loads (and times) the demo catalogue's concerts.
+    const demo = new Set(buildCatalogue(DEMO_SIZE, new Date()).concerts.map((concert) => concert.id));
+    const concerts = async () => ConcertListResponse.parse(JSON.parse(await new PrismaCatalogueReader(prisma).concertsJson())).filter((concert) => demo.has(concert.concertId));
+
+    const before = Date.now();
+    await seed('--opens-in', '120');
+    const listed = await concerts();
+    expect(listed).toHaveLength(DEMO_SIZE.concerts);
+    for (const concert of listed) {
+      expect(Date.parse(concert.opensAt!)).toBeGreaterThanOrEqual(before + 119_000);
+      expect(Date.parse(concert.opensAt!)).toBeLessThanOrEqual(Date.now() + 121_000);
+    }
+
+    await expect(seed('--opens-in=-5')).rejects.toThrow(/--opens-in must be/);
+    expect((await concerts()).map((concert) => concert.opensAt)).toEqual(listed.map((concert) => concert.opensAt));
+
+    await seed('--opens-in', '0');
+    expect((await concerts()).every((concert) => concert.opensAt === null)).toBe(true);
+  }, 60_000);
 });

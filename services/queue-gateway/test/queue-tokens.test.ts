@@ -187,6 +187,7 @@ describe('GET /queue/stats', () => {
     expect(QueueStatsResponse.parse(res.body)).toEqual({
       waiting: 2,
       active: 3,
+      preQueue: 0,
       maxActive: 3,
       admissionRatePerSecond: expect.any(Number),
       breaker: 'CLOSED',

@@ -115,6 +115,8 @@ beforeAll(async () => {
     FALLBACK_SYNC_INTERVAL_MS: '100',
     RATE_LIMIT_PER_ADDRESS: '0',
   }, 60_000);
+  // It listens at once (it serves from the Postgres copy without Redis); the cluster client connects meanwhile.
+  await waitFor('the gateway ready', async () => ((await fetch(`${gateway.url}/health/ready`)).status === 200 ? true : undefined), 60_000, 100);
 }, 120_000);
 
 afterAll(async () => {

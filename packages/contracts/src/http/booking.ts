@@ -37,6 +37,8 @@ export const ConcertSummary = z.strictObject({
   title: z.string().min(1),
   artist: z.string().min(1),
   venue: z.string().min(1),
+  /** The on-sale time, if the concert has one: before it the gateway keeps the concert's line as a pre-queue. */
+  opensAt: IsoDateTime.nullable().optional(),
 });
 export type ConcertSummary = z.infer<typeof ConcertSummary>;
 export const ConcertListResponse = z.array(ConcertSummary);

@@ -7,8 +7,11 @@ import { IsoDateTime, NonNegativeInt, PositiveInt, UserId, Uuid } from '../primi
  * misspelt key silently ignored is worse than a clear 400.
  */
 
-/** A queue token is either still in line or admitted (holding one of the limited active slots). */
-export const QueueTokenStatus = z.enum(['WAITING', 'ACTIVE']);
+/**
+ * A queue token is in the pre-queue of a line not on sale yet (its place is drawn at random at the
+ * opening), still in line, or admitted (holding one of the limited active slots).
+ */
+export const QueueTokenStatus = z.enum(['PRE_QUEUE', 'WAITING', 'ACTIVE']);
 export type QueueTokenStatus = z.infer<typeof QueueTokenStatus>;
 
 /** The opaque token the gateway hands out; its format is the gateway's business, only its size is bounded. */
@@ -29,14 +32,16 @@ export const AuthenticatedIssueTokenRequest = IssueTokenRequest.partial();
 export type AuthenticatedIssueTokenRequest = z.infer<typeof AuthenticatedIssueTokenRequest>;
 
 /**
- * `position` is 1-based among waiting users and 0 once active (API.md); enforcing that pairing here
- * lets contract tests catch a gateway answering with a status and a position from different snapshots.
+ * `position` is 1-based among waiting users and 0 once active (API.md), and 0 in the pre-queue, which
+ * comes with `opensAt` (its place is drawn then). Enforcing that pairing here lets contract tests catch a
+ * gateway answering with a status and a position from different snapshots.
  */
-function positionMatchesStatus(value: { status: QueueTokenStatus; position: number }): boolean {
-  return value.status === 'ACTIVE' ? value.position === 0 : value.position >= 1;
+function positionMatchesStatus(value: { status: QueueTokenStatus; position: number; opensAt?: string | undefined }): boolean {
+  if (value.status === 'PRE_QUEUE') return value.position === 0 && value.opensAt !== undefined;
+  return (value.status === 'ACTIVE' ? value.position === 0 : value.position >= 1) && value.opensAt === undefined;
 }
 const POSITION_RULE = {
-  error: 'position must be 0 when ACTIVE and 1 or more when WAITING',
+  error: 'position must be 0 when ACTIVE, 1 or more when WAITING, and 0 with opensAt when PRE_QUEUE',
   path: ['position'],
 };
 
@@ -47,6 +52,8 @@ export const IssueTokenResponse = z
     status: QueueTokenStatus,
     position: NonNegativeInt,
     estimatedWaitSeconds: NonNegativeInt,
+    /** PRE_QUEUE only: the line's on-sale time; `estimatedWaitSeconds` counts down to it. */
+    opensAt: IsoDateTime.optional(),
   })
   .refine(positionMatchesStatus, POSITION_RULE);
 export type IssueTokenResponse = z.infer<typeof IssueTokenResponse>;
@@ -58,6 +65,8 @@ export const TokenStatusResponse = z
     position: NonNegativeInt,
     estimatedWaitSeconds: NonNegativeInt,
     expiresAt: IsoDateTime.nullable(),
+    /** PRE_QUEUE only: the line's on-sale time. */
+    opensAt: IsoDateTime.optional(),
   })
   .refine(positionMatchesStatus, POSITION_RULE);
 export type TokenStatusResponse = z.infer<typeof TokenStatusResponse>;
@@ -83,6 +92,13 @@ export const QueuePositionEvent = z.strictObject({
 });
 export type QueuePositionEvent = z.infer<typeof QueuePositionEvent>;
 
+/**
+ * The `data` of a `prequeue` event: the line is not on sale yet. The stream ends after it, with a
+ * `retry:` that brings an EventSource back at the opening, when the token's place is drawn.
+ */
+export const QueuePreQueueEvent = z.strictObject({ status: z.literal('PRE_QUEUE'), opensAt: IsoDateTime, estimatedWaitSeconds: NonNegativeInt });
+export type QueuePreQueueEvent = z.infer<typeof QueuePreQueueEvent>;
+
 /** The `data` of an `admitted` event: the token is ACTIVE until `expiresAt`. */
 export const QueueAdmittedEvent = z.strictObject({ status: z.literal('ACTIVE'), expiresAt: IsoDateTime });
 export type QueueAdmittedEvent = z.infer<typeof QueueAdmittedEvent>;
@@ -96,6 +112,8 @@ export const QueueLineStats = z.looseObject({
   waiting: NonNegativeInt,
   active: NonNegativeInt,
   maxActive: PositiveInt,
+  /** People in the line's pre-queue (before its on-sale time). */
+  preQueue: NonNegativeInt.optional(),
 });
 export type QueueLineStats = z.infer<typeof QueueLineStats>;
 

@@ -177,7 +177,7 @@ export const gatewayOperations: Operations = [
     tag: 'queue',
     summary: 'Join the line',
     description:
-      "One place per user per line: asking again while the token lives answers 200 with the same token. With `concertId` the user joins that concert's own line, whose token opens only that concert's schedules, seats, holds and payments (403 QUEUE.WRONG_QUEUE otherwise); without it the site-wide line. An unknown concert is 404. In AUTH_MODE=jwt the user comes from the bearer token and `userId` may be left out.",
+      "One place per user per line: asking again while the token lives answers 200 with the same token. With `concertId` the user joins that concert's own line, whose token opens only that concert's schedules, seats, holds and payments (403 QUEUE.WRONG_QUEUE otherwise); without it the site-wide line. An unknown concert is 404. Before a concert's on-sale time (`opensAt` in `GET /concerts`) the answer is `PRE_QUEUE` with `opensAt`: everyone who joined before it gets a random place at the opening (a CSPRNG draw), later arrivals join behind them, so joining early or often buys nothing. In AUTH_MODE=jwt the user comes from the bearer token and `userId` may be left out.",
     security: { anyOf: ['jwt'], optional: true },
     body: IssueTokenRequest,
     responses: { 201: { description: 'A new place.', schema: IssueTokenResponse }, 200: { description: 'Your existing place.', schema: IssueTokenResponse } },
@@ -206,8 +206,9 @@ export const gatewayOperations: Operations = [
     method: 'get',
     path: '/queue/tokens/me/events',
     tag: 'queue',
-    summary: 'Server-Sent Events: `position`, `admitted`, `expired`',
-    description: 'For EventSource, which cannot set headers, the token may be given as `?token=` (never logged). Reconnect with `Last-Event-ID`.',
+    summary: 'Server-Sent Events: `position`, `admitted`, `expired`, `prequeue`',
+    description:
+      'For EventSource, which cannot set headers, the token may be given as `?token=` (never logged). Reconnect with `Last-Event-ID`. A token in the pre-queue gets one `prequeue` event (`opensAt`) and the stream ends with a `retry:` that brings the EventSource back at the opening.',
     security: { anyOf: ['queueToken'] },
     query: TokenEventsQuery,
     responses: { 200: { description: 'An event stream.', mediaType: 'text/event-stream' } },

@@ -33,6 +33,11 @@ export async function insertCatalogue(
   return { concerts: concerts.count, schedules: schedules.count, seats };
 }
 
+/** Puts the given concerts on sale at `opensAt` (null: on sale now, no pre-queue). */
+export async function setOnSaleTime(prisma: PrismaClient, concertIds: string[], opensAt: Date | null): Promise<number> {
+  return (await prisma.concert.updateMany({ where: { id: { in: concertIds } }, data: { opensAt } })).count;
+}
+
 /** Read side of the catalogue. Each list is one query (counts by GROUP BY, never one query per row). */
 export class PrismaCatalogueReader implements CatalogueReader {
   private readonly sql: SqlPool;
@@ -65,7 +70,7 @@ export class PrismaCatalogueReader implements CatalogueReader {
     const json = await this.cache.getOrLoad('concerts', undefined, async () => {
       const { rows } = await this.sql.query<ConcertSummary>({
         name: 'concert-list',
-        text: `SELECT id AS "concertId", title, artist, venue FROM concerts ORDER BY created_at, id`,
+        text: `SELECT id AS "concertId", title, artist, venue, to_char(opens_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "opensAt" FROM concerts ORDER BY created_at, id`,
       });
       return JSON.stringify(rows);
     });

@@ -2,10 +2,16 @@ import { text } from 'node:stream/consumers';
 import { ConcertListResponse } from '@ticketing/contracts';
 import { internalHeaders, type Upstream } from '@ticketing/service-kit';
 
-/** The concerts booking knows, as the gateway needs them: may a line be opened for this id? */
+/** What the gateway needs of a concert booking lists. */
+export interface CatalogueEntry {
+  /** The on-sale time (epoch ms), if the concert has one: before it, its line is a pre-queue. */
+  opensAt?: number;
+}
+
+/** The concerts booking knows, as the gateway needs them: may a line be opened for this id, and when does it open? */
 export interface ConcertCatalogue {
-  /** True when booking lists the concert; an unknown id re-reads the list, at most once per `minRefreshMs`. */
-  has(concertId: string): Promise<boolean>;
+  /** The concert when booking lists it; an unknown id re-reads the list, at most once per `minRefreshMs`. */
+  find(concertId: string): Promise<CatalogueEntry | undefined>;
 }
 
 /**
@@ -15,7 +21,7 @@ export interface ConcertCatalogue {
 export function bookingConcertCatalogue(options: { booking: Upstream; internalToken: string; maxAgeMs?: number; minRefreshMs?: number }): ConcertCatalogue {
   const maxAgeMs = options.maxAgeMs ?? 30_000;
   const minRefreshMs = options.minRefreshMs ?? 1_000;
-  let known = new Set<string>();
+  let known = new Map<string, CatalogueEntry>();
   let readAt = -Infinity;
   let reading: Promise<void> | undefined;
 
@@ -24,18 +30,20 @@ export function bookingConcertCatalogue(options: { booking: Upstream; internalTo
       const answer = await options.booking.request({ method: 'GET', path: '/concerts', headers: internalHeaders({ token: options.internalToken }) });
       const body = await text(answer.body);
       if (answer.status !== 200) throw new Error(`booking answered ${answer.status} to GET /concerts`);
-      known = new Set(ConcertListResponse.parse(JSON.parse(body)).map((concert) => concert.concertId.toLowerCase()));
+      known = new Map(
+        ConcertListResponse.parse(JSON.parse(body)).map((concert) => [concert.concertId.toLowerCase(), concert.opensAt ? { opensAt: Date.parse(concert.opensAt) } : {}]),
+      );
       readAt = Date.now();
     })().finally(() => {
       reading = undefined;
     }));
 
   return {
-    has: async (concertId) => {
+    find: async (concertId) => {
       const id = concertId.toLowerCase();
       const age = Date.now() - readAt;
       if (age > maxAgeMs || (!known.has(id) && age > minRefreshMs)) await read();
-      return known.has(id);
+      return known.get(id);
     },
   };
 }

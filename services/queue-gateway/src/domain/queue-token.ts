@@ -5,11 +5,17 @@ import { randomBytes } from 'node:crypto';
  * Postgres fallback, the routes). Plain data only: no Redis or Express types cross this line.
  */
 
-/** Where a live token stands: still in line, or holding one of the limited active slots. */
-export type QueueTokenStatus = 'WAITING' | 'ACTIVE';
+/**
+ * Where a live token stands: in the pre-queue of a line not on sale yet (a place is drawn at the
+ * opening), in line, or holding one of the limited active slots.
+ */
+export type QueueTokenStatus = 'PRE_QUEUE' | 'WAITING' | 'ACTIVE';
 
-/** Every state a token passes through, as recorded in the change stream and the fallback table. */
-export type TokenChangeStatus = QueueTokenStatus | 'EXPIRED';
+/**
+ * Every state a token passes through, as recorded in the change stream and the fallback table (which
+ * knows a pre-queue token as WAITING).
+ */
+export type TokenChangeStatus = Exclude<QueueTokenStatus, 'PRE_QUEUE'> | 'EXPIRED';
 
 /** 32 random bytes: 256 bits, far past the 128 bits that make guessing a live token hopeless. */
 const TOKEN_BYTES = 32;
@@ -52,9 +58,11 @@ export interface TokenView {
   token: string;
   userId: string;
   status: QueueTokenStatus;
-  /** 1-based place among waiting users; 0 once active. */
+  /** 1-based place among waiting users; 0 once active, and in the pre-queue (no place until the opening). */
   position: number;
   issuedAt: number;
+  /** A PRE_QUEUE token's on-sale time. */
+  opensAt?: number;
   activatedAt?: number;
   /** When the active slot lapses (active tokens only). */
   expiresAt?: number;
@@ -76,6 +84,8 @@ export interface IssuedToken {
   position: number;
   issuedAt: number;
   expiresAt?: number;
+  /** A PRE_QUEUE token's on-sale time. */
+  opensAt?: number;
   admissionRatePerSecond: number;
 }
 

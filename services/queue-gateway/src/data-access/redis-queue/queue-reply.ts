@@ -30,7 +30,7 @@ export function optionalNumber(reply: Reply, index: number): number | undefined 
 
 export function status(reply: Reply, index: number): QueueTokenStatus {
   const value = text(reply, index);
-  if (value !== 'WAITING' && value !== 'ACTIVE') throw new TypeError(`queue script reply[${index}] is not a status: ${value}`);
+  if (value !== 'WAITING' && value !== 'ACTIVE' && value !== 'PRE_QUEUE') throw new TypeError(`queue script reply[${index}] is not a status: ${value}`);
   return value;
 }
 

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import type { RedisClient } from '@ticketing/service-kit';
 import { ADMISSION_RATE_WINDOW_MS } from '../../domain/admission-rate';
 import { generateQueueToken, type IssuedToken, type LookupOptions, type QueueTokenStatus, type TokenView } from '../../domain/queue-token';
@@ -51,10 +52,15 @@ export interface AdmissionResult {
 export interface QueueCounts {
   waiting: number;
   active: number;
+  /** People in the pre-queue of a line not on sale yet. */
+  preQueue: number;
   admissionRatePerSecond: number;
   /** The admission limit the last admission used (undefined before the first). */
   limit?: number;
 }
+
+/** Pre-queue draws are uniform integers below 2^48 - 1 (randomInt's largest range): exact as Redis scores, ties practically never. */
+const PRE_QUEUE_DRAWS = 2 ** 48 - 1;
 
 /** Tokens per TOUCH call: bounds one script's run time whatever the number of connected waiters. */
 const TOUCH_BATCH = 500;
@@ -116,10 +122,16 @@ export class RedisQueueStore {
     return this.options.prefix;
   }
 
-  /** Puts the user in line with a new token, or returns the live token they already hold (`created: false`). */
-  async issue(userId: string, now: number): Promise<IssuedToken> {
-    const reply = await this.redis.queueIssue(this.slotKey, this.prefix, userId, generateQueueToken(this.options.tokenPrefix), now, this.holdMs);
+  /**
+   * Puts the user in line with a new token, or returns the live token they already hold (`created: false`).
+   * Before the line's on-sale time `opensAt` the new token waits in the pre-queue with a random draw
+   * (node:crypto, a CSPRNG) that decides its place at the opening.
+   */
+  async issue(userId: string, now: number, opensAt?: number): Promise<IssuedToken> {
+    const draw = opensAt === undefined ? 0 : randomInt(PRE_QUEUE_DRAWS);
+    const reply = await this.redis.queueIssue(this.slotKey, this.prefix, userId, generateQueueToken(this.options.tokenPrefix), now, this.holdMs, opensAt ?? '', draw);
     const expiresAt = optionalNumber(reply, 5);
+    const tokenOpensAt = optionalNumber(reply, 8);
     return {
       token: text(reply, 0),
       created: int(reply, 1) === 1,
@@ -127,6 +139,7 @@ export class RedisQueueStore {
       position: int(reply, 3),
       issuedAt: int(reply, 4),
       ...(expiresAt === undefined ? {} : { expiresAt }),
+      ...(tokenOpensAt === undefined ? {} : { opensAt: tokenOpensAt }),
       admissionRatePerSecond: admissionRate(reply, 6, now),
     };
   }
@@ -137,7 +150,7 @@ export class RedisQueueStore {
    * copy's newest-change-wins guard makes harmless.
    */
   async snapshot(at: number): Promise<TokenChange[]> {
-    const tokens = [...(await this.redis.zrange(`${this.prefix}waiting`, '0', '-1')), ...(await this.redis.zrange(`${this.prefix}active`, '0', '-1'))];
+    const tokens = (await Promise.all(['pre', 'waiting', 'active'].map((set) => this.redis.zrange(`${this.prefix}${set}`, '0', '-1')))).flat();
     const changes: TokenChange[] = [];
     for (let i = 0; i < tokens.length; i += TOUCH_BATCH) {
       const batch = tokens.slice(i, i + TOUCH_BATCH);
@@ -146,7 +159,9 @@ export class RedisQueueStore {
       const replies = (await pipeline.exec()) ?? [];
       batch.forEach((token, j) => {
         const fields = (replies[j]?.[1] ?? []) as (string | null)[];
-        const change = parseTokenChange(['token', token, 'userId', fields[0] ?? '', 'status', fields[1] ?? '', 'issuedAt', fields[2] ?? '', 'activatedAt', fields[3] ?? '', 'expiresAt', fields[4] ?? '', 'at', String(at)]);
+        // The copy knows a pre-queue token as waiting (as the issue script records it).
+        const status = fields[1] === 'PRE_QUEUE' ? 'WAITING' : (fields[1] ?? '');
+        const change = parseTokenChange(['token', token, 'userId', fields[0] ?? '', 'status', status, 'issuedAt', fields[2] ?? '', 'activatedAt', fields[3] ?? '', 'expiresAt', fields[4] ?? '', 'at', String(at)]);
         if (change && change.userId !== '') changes.push(change);
       });
     }
@@ -159,6 +174,7 @@ export class RedisQueueStore {
     if (!reply) return undefined;
     const activatedAt = optionalNumber(reply, 4);
     const expiresAt = optionalNumber(reply, 5);
+    const opensAt = optionalNumber(reply, 9);
     return {
       token,
       userId: text(reply, 0),
@@ -167,6 +183,7 @@ export class RedisQueueStore {
       issuedAt: int(reply, 3),
       ...(activatedAt === undefined ? {} : { activatedAt }),
       ...(expiresAt === undefined ? {} : { expiresAt }),
+      ...(opensAt === undefined ? {} : { opensAt }),
       admissionRatePerSecond: admissionRate(reply, 6, now),
       admittedBefore: int(reply, 8),
     };
@@ -246,6 +263,6 @@ export class RedisQueueStore {
   async counts(now: number): Promise<QueueCounts> {
     const reply = await this.redis.queueCounts(this.slotKey, this.prefix, now);
     const limit = optionalNumber(reply, 4);
-    return { waiting: int(reply, 0), active: int(reply, 1), admissionRatePerSecond: admissionRate(reply, 2, now), ...(limit === undefined ? {} : { limit }) };
+    return { waiting: int(reply, 0), active: int(reply, 1), preQueue: int(reply, 5), admissionRatePerSecond: admissionRate(reply, 2, now), ...(limit === undefined ? {} : { limit }) };
   }
 }

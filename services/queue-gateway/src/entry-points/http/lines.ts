@@ -12,6 +12,8 @@ export interface LineParts {
   admissionLimit: AdmissionLimit;
   /** Called when a request freed one of the line's active slots, so the next in line are admitted at once. */
   onSlotFreed?: () => void;
+  /** The line's on-sale time (epoch ms), if it has one (a concert's, from booking). */
+  opensAt?: () => Promise<number | undefined>;
 }
 
 /** The concerts' lines (the site-wide line is the routes' own `LineParts`). */

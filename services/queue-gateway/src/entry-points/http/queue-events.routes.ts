@@ -1,5 +1,6 @@
 import express, { type Request, type Response, type Router } from 'express';
-import { HttpHeaders, TokenEventsQuery, type QueueAdmittedEvent, type QueuePositionEvent } from '@ticketing/contracts';
+import { randomInt } from 'node:crypto';
+import { HttpHeaders, TokenEventsQuery, type QueueAdmittedEvent, type QueuePositionEvent, type QueuePreQueueEvent } from '@ticketing/contracts';
 import { AppError, parseInput } from '@ticketing/service-kit';
 import { decayedAdmissionRate } from '../../domain/admission-rate';
 import { isWellFormedQueueToken, type TokenLookup } from '../../domain/queue-token';
@@ -48,6 +49,9 @@ interface Stream {
   admitted: boolean;
   expiry?: NodeJS.Timeout;
 }
+
+/** Pre-queue streams come back at the opening spread over this long, not all in the same millisecond. */
+const REOPEN_SPREAD_MS = 5_000;
 
 /** An ETA moves "noticeably" by 10 % and at least 5 s: a person does not care about one second more or less. */
 const noticeable = (before: number | undefined, after: number) => before === undefined || Math.abs(after - before) >= Math.max(5, before * 0.1);
@@ -156,7 +160,15 @@ export function queueEventRoutes(deps: QueueEventsDependencies): QueueEventRoute
     streams.add(opened);
     res.once('close', () => end(opened));
     const now = Date.now();
-    if (view.status === 'ACTIVE') onState(opened, { status: 'ACTIVE', expiresAt: view.expiresAt ?? now });
+    if (view.status === 'PRE_QUEUE') {
+      // No place before the opening: say when it is, and have the EventSource come back then (its place
+      // is drawn at the opening, so when in the next seconds it reconnects makes no difference).
+      const opensAt = view.opensAt ?? now;
+      res.write(`retry: ${Math.max(0, opensAt - now) + randomInt(REOPEN_SPREAD_MS)}\n\n`);
+      const data: QueuePreQueueEvent = { status: 'PRE_QUEUE', opensAt: new Date(opensAt).toISOString(), estimatedWaitSeconds: Math.max(0, Math.ceil((opensAt - now) / 1_000)) };
+      write(opened, 'prequeue', data);
+      end(opened);
+    } else if (view.status === 'ACTIVE') onState(opened, { status: 'ACTIVE', expiresAt: view.expiresAt ?? now });
     else {
       presence.know({ status: 'WAITING', position: view.position, admittedBefore: view.admittedBefore ?? 0 });
       sendPosition(opened, view.position, now, view.admissionRatePerSecond);

@@ -73,6 +73,7 @@ export function viewOfLimit(admissionLimit: AdmissionLimit): AdmissionLimitView 
 
 /** One line in `GET /queue/stats`: the contract's fields and what the gateway adds. */
 export interface LineStats extends QueueLineStats {
+  preQueue: number;
   admissionLimit: AdmissionLimitView;
   connectedWaiters: number;
   admissionRatePerSecond: number;
@@ -91,6 +92,7 @@ async function readLineStats(line: LineParts): Promise<LineStats> {
   return {
     waiting: counts.waiting,
     active: counts.active,
+    preQueue: counts.preQueue,
     // The limit the last admission used (any gateway process), else this process's.
     maxActive: counts.limit ?? admissionLimit.limit,
     admissionLimit,
@@ -119,10 +121,11 @@ export function readQueueStats(deps: Pick<QueueRoutesDependencies, 'store' | 'ad
     if (!deps.lines) return { ...siteStats, breaker };
     const concerts = await Promise.all(deps.lines.open().map(async ({ concertId, line }) => ({ concertId, ...(await readLineStats(line)) })));
     const queues = [{ concertId: null, ...siteStats }, ...concerts];
-    const sum = (field: 'waiting' | 'active' | 'maxActive' | 'connectedWaiters' | 'admissionRatePerSecond') => queues.reduce((total, line) => total + line[field], 0);
+    const sum = (field: 'waiting' | 'active' | 'preQueue' | 'maxActive' | 'connectedWaiters' | 'admissionRatePerSecond') => queues.reduce((total, line) => total + line[field], 0);
     return {
       waiting: sum('waiting'),
       active: sum('active'),
+      preQueue: sum('preQueue'),
       maxActive: sum('maxActive'),
       admissionLimit: siteStats.admissionLimit,
       connectedWaiters: sum('connectedWaiters'),
@@ -182,20 +185,19 @@ export function queueRoutes(deps: QueueRoutesDependencies): ApiRoute[] {
     const { concertId } = AuthenticatedIssueTokenRequest.parse(req.body ?? {});
     const line = concertId === undefined ? site : await concertLine(concertId);
     if (limits) await enforceLimit(limits.perUser, userId, 'token requests from this user', () => countRefusal('user'));
-    const issued = await line.store.issue(userId, Date.now()).catch(unavailable);
-    const body: IssueTokenResponse = {
-      token: issued.token,
-      status: issued.status,
-      position: issued.position,
-      estimatedWaitSeconds: waitFor(line, issued.position, issued.admissionRatePerSecond),
-    };
+    const opensAt = await line.opensAt?.().catch(unavailable);
+    const issued = await line.store.issue(userId, Date.now(), opensAt).catch(unavailable);
+    const body: IssueTokenResponse = { token: issued.token, ...placeOf(line, issued) };
     return { status: issued.created ? 201 : 200, headers: NO_STORE, body };
   };
 
-  const statusBody = (line: LineParts, view: Pick<TokenView, 'status' | 'position' | 'admissionRatePerSecond' | 'expiresAt'>): TokenStatusResponse => ({
-    status: view.status,
-    position: view.position,
-    estimatedWaitSeconds: waitFor(line, view.position, view.admissionRatePerSecond),
+  /** Status, place and wait; in the pre-queue the wait is until the opening, when places are drawn. */
+  const placeOf = (line: LineParts, view: Pick<TokenView, 'status' | 'position' | 'admissionRatePerSecond' | 'opensAt'>) =>
+    view.status === 'PRE_QUEUE' && view.opensAt !== undefined
+      ? { status: view.status, position: 0, estimatedWaitSeconds: Math.max(0, Math.ceil((view.opensAt - Date.now()) / 1_000)), opensAt: new Date(view.opensAt).toISOString() }
+      : { status: view.status, position: view.position, estimatedWaitSeconds: waitFor(line, view.position, view.admissionRatePerSecond) };
+  const statusBody = (line: LineParts, view: Pick<TokenView, 'status' | 'position' | 'admissionRatePerSecond' | 'expiresAt' | 'opensAt'>): TokenStatusResponse => ({
+    ...placeOf(line, view),
     expiresAt: view.expiresAt === undefined ? null : new Date(view.expiresAt).toISOString(),
   });
   const read = async (token: string) => {

@@ -107,7 +107,7 @@ export class QueueLines implements LineDirectory {
     const id = concertId.toLowerCase();
     const open = this.concerts.get(id);
     if (open) return open;
-    if (!(await this.options.catalogue.has(id))) return undefined;
+    if (!(await this.options.catalogue.find(id))) return undefined;
     await this.options.settings.redis.sadd(this.registry, id);
     return this.openLine(id);
   }
@@ -152,7 +152,7 @@ export class QueueLines implements LineDirectory {
   private openLine(id: string): QueueLine | undefined {
     const open = this.concerts.get(id);
     if (open || this.closed) return open;
-    const line = startLine(id, this.options.settings);
+    const line: QueueLine = { ...startLine(id, this.options.settings), opensAt: async () => (await this.options.catalogue.find(id))?.opensAt };
     this.concerts.set(id, line);
     return line;
   }

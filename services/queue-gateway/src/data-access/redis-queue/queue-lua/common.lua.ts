@@ -14,6 +14,9 @@
  *   P..'u:'..userId STRING → token (one place per user)
  *   P..'e:'..token  STRING → userId of an ended token, for 10 minutes: a payment may be asked for again
  *                   with its Idempotency-Key after paying ended the token, before the Postgres copy has it
+ *   P..'pre'        ZSET pre-queue token → a random draw (CSPRNG, drawn by the gateway): people who joined
+ *                   before the line's on-sale time; at the opening they join `waiting` in draw order
+ *   P..'opensAt'    STRING the on-sale time (ms) of the people in `pre`; gone once the line opened
  *   P..'stats'      HASH admittedTotal, rate (EWMA, per second), lastTickAt, limit (the admission limit last used)
  *   P..'changes'    STREAM of every state change, consumed into the Postgres fallback table
  *   P..'feed'       pub/sub channel: every admission and every retired token, as one JSON message per
@@ -39,6 +42,7 @@ local function retire(P, token, now, knownUserId)
   local h = redis.call('HMGET', tk, 'userId', 'issuedAt', 'activatedAt', 'expiresAt')
   local userId = h[1] or knownUserId or ''
   redis.call('ZREM', P .. 'waiting', token)
+  redis.call('ZREM', P .. 'pre', token)
   redis.call('ZREM', P .. 'seen', token)
   redis.call('ZREM', P .. 'active', token)
   redis.call('DEL', tk)
@@ -61,7 +65,29 @@ local function publishFeed(P, admitted, extra)
   redis.call('PUBLISH', P .. 'feed', cjson.encode(message))
 end
 
--- 'ACTIVE', 0 / 'WAITING', position / nil: a hash may outlive its token by a grace period (so the
+-- The opening of a line with an on-sale time, done once, atomically, by whichever script runs first at or
+-- after it: everyone in the pre-queue joins the line in the order of their random draws (a uniform
+-- shuffle, since each draw is an independent CSPRNG number), ahead of anyone who arrives later; their
+-- abandonment clocks start now.
+local function openIfDue(P, now, holdMs)
+  local at = tonumber(redis.call('GET', P .. 'opensAt'))
+  if not at or now < at then return end
+  for _, token in ipairs(redis.call('ZRANGE', P .. 'pre', 0, -1)) do
+    local tk = P .. 't:' .. token
+    local h = redis.call('HMGET', tk, 'userId', 'issuedAt')
+    if h[1] then
+      redis.call('ZADD', P .. 'waiting', redis.call('INCR', P .. 'seq'), token)
+      redis.call('ZADD', P .. 'seen', now, token)
+      redis.call('HSET', tk, 'status', 'WAITING')
+      redis.call('PEXPIREAT', tk, int(now + holdMs))
+      local uk = P .. 'u:' .. h[1]
+      if redis.call('GET', uk) == token then redis.call('PEXPIREAT', uk, int(now + holdMs)) end
+    end
+  end
+  redis.call('DEL', P .. 'pre', P .. 'opensAt')
+end
+
+-- 'ACTIVE', 0 / 'WAITING', position / 'PRE_QUEUE', 0 / nil: a hash may outlive its token by a grace period (so the
 -- admitter can still name the user when it retires it), hence the checks against the sets and the clock.
 local function live(P, token, status, expiresAt, now)
   if status == 'ACTIVE' then
@@ -69,6 +95,8 @@ local function live(P, token, status, expiresAt, now)
   elseif status == 'WAITING' then
     local rank = redis.call('ZRANK', P .. 'waiting', token)
     if rank then return 'WAITING', rank + 1 end
+  elseif status == 'PRE_QUEUE' then
+    if redis.call('ZSCORE', P .. 'pre', token) then return 'PRE_QUEUE', 0 end
   end
   return nil
 end

@@ -6,13 +6,15 @@ import { COMMON_LUA } from './common.lua';
  */
 
 /**
- * ARGV: P, userId, newToken, now, holdMs (how long a waiting token's keys live without a poll).
- * Reply: token, created (1|0), status, position, issuedAt, expiresAt|'', rate|'', lastTickAt|''.
+ * ARGV: P, userId, newToken, now, holdMs (how long a waiting token's keys live without a poll), opensAt|''
+ * (the line's on-sale time), draw (a random number for the pre-queue's shuffle).
+ * Reply: token, created (1|0), status, position, issuedAt, expiresAt|'', rate|'', lastTickAt|'', opensAt|''.
  */
 export const ISSUE_LUA = `${COMMON_LUA}
 local P, userId, token = ARGV[1], ARGV[2], ARGV[3]
-local now, holdMs = tonumber(ARGV[4]), tonumber(ARGV[5])
+local now, holdMs, opensAt, draw = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
 local uk = P .. 'u:' .. userId
+openIfDue(P, now, holdMs)
 local rate, lastTick = stats(P)
 
 local existing = redis.call('GET', uk)
@@ -21,21 +23,35 @@ if existing then
   local h = redis.call('HMGET', tk, 'status', 'issuedAt', 'expiresAt')
   local status, position = live(P, existing, h[1], h[3], now)
   if status == 'ACTIVE' then
-    return { existing, 0, status, 0, h[2], h[3], rate, lastTick }
+    return { existing, 0, status, 0, h[2], h[3], rate, lastTick, '' }
+  elseif status == 'PRE_QUEUE' then
+    return { existing, 0, status, 0, h[2], '', rate, lastTick, redis.call('GET', P .. 'opensAt') or '' }
   elseif status == 'WAITING' then
     -- Asking again shows the user is still there: it refreshes the abandonment clock like a poll.
     redis.call('ZADD', P .. 'seen', now, existing)
     redis.call('PEXPIREAT', tk, int(now + holdMs))
     redis.call('PEXPIREAT', uk, int(now + holdMs))
-    return { existing, 0, status, position, h[2], '', rate, lastTick }
+    return { existing, 0, status, position, h[2], '', rate, lastTick, '' }
   end
   -- An active slot past its expiry the admitter has not swept yet: retire it, then issue anew.
   retire(P, existing, now, userId)
   publishFeed(P, {})
 end
 
-local seq = redis.call('INCR', P .. 'seq')
 local tk = P .. 't:' .. token
+if opensAt and now < opensAt then
+  -- Before the on-sale time: a place in the pre-queue, drawn at random at the opening. Its keys live
+  -- until then and a hold period after, without polls (arriving early is not a reason to lose out).
+  redis.call('ZADD', P .. 'pre', draw, token)
+  redis.call('SET', P .. 'opensAt', int(opensAt))
+  redis.call('HSET', tk, 'userId', userId, 'status', 'PRE_QUEUE', 'issuedAt', int(now), 'activatedAt', '', 'expiresAt', '')
+  redis.call('PEXPIREAT', tk, int(opensAt + holdMs))
+  redis.call('SET', uk, token, 'PXAT', int(opensAt + holdMs))
+  -- The Postgres copy knows it as waiting: while Redis is away it answers for it as for any waiter.
+  change(P, token, userId, 'WAITING', int(now), '', '', int(now))
+  return { token, 1, 'PRE_QUEUE', 0, int(now), '', rate, lastTick, int(opensAt) }
+end
+local seq = redis.call('INCR', P .. 'seq')
 redis.call('ZADD', P .. 'waiting', seq, token)
 redis.call('ZADD', P .. 'seen', now, token)
 redis.call('HSET', tk, 'userId', userId, 'status', 'WAITING', 'issuedAt', int(now), 'activatedAt', '', 'expiresAt', '')
@@ -43,17 +59,19 @@ redis.call('PEXPIREAT', tk, int(now + holdMs))
 redis.call('SET', uk, token, 'PXAT', int(now + holdMs))
 change(P, token, userId, 'WAITING', int(now), '', '', int(now))
 local rank = redis.call('ZRANK', P .. 'waiting', token)
-return { token, 1, 'WAITING', rank + 1, int(now), '', rate, lastTick }
+return { token, 1, 'WAITING', rank + 1, int(now), '', rate, lastTick, '' }
 `;
 
 /**
  * ARGV: P, token, now, touch (1|0), holdMs.
  * Reply: nil, or userId, status, position, issuedAt, activatedAt|'', expiresAt|'', rate|'', lastTickAt|'',
- * admittedTotal (the feed's cursor: admissions so far, all of them from ahead of any waiting token).
+ * admittedTotal (the feed's cursor: admissions so far, all of them from ahead of any waiting token),
+ * opensAt|'' (a PRE_QUEUE token's on-sale time).
  */
 export const LOOKUP_LUA = `${COMMON_LUA}
 local P, token = ARGV[1], ARGV[2]
 local now, touch, holdMs = tonumber(ARGV[3]), ARGV[4] == '1', tonumber(ARGV[5])
+openIfDue(P, now, holdMs)
 local tk = P .. 't:' .. token
 local h = redis.call('HMGET', tk, 'userId', 'status', 'issuedAt', 'activatedAt', 'expiresAt')
 if not h[1] then return nil end
@@ -66,7 +84,8 @@ if touch and status == 'WAITING' then
   if redis.call('GET', uk) == token then redis.call('PEXPIREAT', uk, int(now + holdMs)) end
 end
 local rate, lastTick, admittedTotal = stats(P)
-return { h[1], status, position, h[3], h[4] or '', h[5] or '', rate, lastTick, admittedTotal }
+local opensAt = status == 'PRE_QUEUE' and redis.call('GET', P .. 'opensAt') or ''
+return { h[1], status, position, h[3], h[4] or '', h[5] or '', rate, lastTick, admittedTotal, opensAt }
 `;
 
 /** ARGV: P, token, now. Reply: the status the token left ('ACTIVE': a slot was freed; 'WAITING': a place), or '' when it was not live. */
@@ -104,6 +123,7 @@ return token
  */
 export const TOUCH_LUA = `${COMMON_LUA}
 local P, now, holdMs = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+openIfDue(P, now, holdMs)
 local reply = {}
 for i = 4, #ARGV do
   local token = ARGV[i]
@@ -127,12 +147,12 @@ reply[#reply + 1] = admittedTotal
 return reply
 `;
 
-/** ARGV: P, now. Reply: waiting, live active, rate|'', lastTickAt|'', limit|'' (the admission limit last used). */
+/** ARGV: P, now. Reply: waiting, live active, rate|'', lastTickAt|'', limit|'' (the admission limit last used), pre-queue. */
 export const COUNTS_LUA = `${COMMON_LUA}
 local P, now = ARGV[1], tonumber(ARGV[2])
 local rate, lastTick = stats(P)
 local limit = redis.call('HGET', P .. 'stats', 'limit') or ''
-return { redis.call('ZCARD', P .. 'waiting'), redis.call('ZCOUNT', P .. 'active', '(' .. int(now), '+inf'), rate, lastTick, limit }
+return { redis.call('ZCARD', P .. 'waiting'), redis.call('ZCOUNT', P .. 'active', '(' .. int(now), '+inf'), rate, lastTick, limit, redis.call('ZCARD', P .. 'pre') }
 `;
 
 /**
