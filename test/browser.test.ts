@@ -5,7 +5,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { DEV_CREDENTIALS } from '@ticketing/service-kit';
 import { waitFor } from '@ticketing/devstack/testing';
 import { OPS_PANELS } from '../services/queue-gateway/src/domain/ops-snapshot';
-import { PLATFORM_SETUP_TIMEOUT_MS, startPlatform, type Platform } from './support/platform';
+import { PLATFORM_SETUP_TIMEOUT_MS, queryOne, startPlatform, type Platform } from './support/platform';
 
 /*
  * The pages as people use them, in a real headless Chromium (the system's, driven by playwright-core)
@@ -169,6 +169,30 @@ describe('the waiting room', () => {
   }, 120_000);
 });
 
+describe('an on-sale link', () => {
+  it('when a fan opens a concert link before its sale opens, then the page says when it opens and that there is no hurry, and at the opening lets them in to that concert alone', async () => {
+    const { id: concertId } = await queryOne(
+      platform,
+      `INSERT INTO "${platform.schemas.booking.schema}".concerts (id, title, artist, venue, opens_at)
+       VALUES (gen_random_uuid(), 'Midnight Premiere', 'Aurora Lane', 'Olympic Hall', now() + interval '8 seconds') RETURNING id`,
+    );
+    const page = await newPage();
+    // Booking caches its list for a second; the gateway reads it again for a concert it does not know.
+    await waitFor('the concert listed', async () => ((await api('POST', '/queue/tokens', { body: { userId: 'link-probe', concertId } })).status === 201 ? true : undefined), 15_000, 250);
+    await page.goto(`${platform.gatewayUrl}/?concert=${concertId}`);
+    await page.getByLabel('User name').fill('link-fan');
+    await page.getByRole('button', { name: 'Join the queue' }).click();
+    await page.getByRole('status').filter({ hasText: /The sale opens at .*no need to hurry/ }).waitFor();
+    await shot(page, '09-pre-queue');
+    expect(await tokenOf(page)).toMatch(new RegExp(`^${concertId}\\.`));
+
+    // At the opening the stream comes back, the fan gets a place and (the line being short) is let in.
+    await page.getByRole('button', { name: 'Concert Midnight Premiere' }).waitFor({ timeout: 30_000 });
+    expect(await page.getByRole('button', { name: /^Concert / }).count()).toBe(1);
+    await leave(page);
+  }, 90_000);
+});
+
 describe('the operator dashboard and the API docs', () => {
   it('when an operator opens /ops with the operator token, then every panel shows live numbers', async () => {
     const page = await newPage();
@@ -180,7 +204,10 @@ describe('the operator dashboard and the API docs', () => {
     // A user arrives while the operator watches: the numbers move with them.
     const visitor = await occupant('dashboard-visitor');
     const figure = (title: string) => page.locator(`[data-panel-value="${title}"]`);
-    await figure('Active vs admission limit').filter({ hasText: `limit: ${SLOTS}` }).waitFor({ timeout: 10_000 });
+    // The limit in force over every line (each concert line opened by the tests above has its own).
+    const { maxActive } = (await api<{ maxActive: number }>('GET', '/queue/stats')).body;
+    expect(maxActive % SLOTS).toBe(0);
+    await figure('Active vs admission limit').filter({ hasText: `limit: ${maxActive}` }).waitFor({ timeout: 10_000 });
     await figure('Waiting').filter({ hasText: /waiting: 0\b/ }).waitFor();
     await figure('Payments per second').filter({ hasText: /payments: \d/ }).waitFor();
     await figure('Outbox backlog').filter({ hasText: /unpublished: \d/ }).waitFor();

@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import type { Logger, Registry } from '@ticketing/service-kit';
+import type { Logger, RedisClient, Registry } from '@ticketing/service-kit';
 import { createBookingMetrics, reservationEvents } from './data-access/booking.metrics';
 import { CatalogueCache } from './data-access/catalogue.cache';
 import { PrismaCatalogueReader } from './data-access/catalogue.repository';
@@ -12,9 +11,9 @@ import { startHoldExpiryWorker } from './entry-points/jobs/hold-expiry.jobs';
 export interface BookingWiringOptions {
   prisma: PrismaClient;
   /** The service's fail-fast Redis client: a hold never waits for Redis to schedule its expiry. */
-  redis: Redis;
+  redis: RedisClient;
   /** The BullMQ worker's own client (`createWorkerRedisClient`); no worker without it. */
-  workerRedis?: Redis;
+  workerRedis?: RedisClient;
   registry: Registry;
   logger: Logger;
   /** BullMQ prefix of the hold-expiry queue. */

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { IssueTokenResponse, TokenStatusResponse } from '@ticketing/contracts';
+import { DEV_CREDENTIALS } from '@ticketing/service-kit';
 import { startServiceProcess, waitFor, type ServiceProcess } from '@ticketing/devstack/testing';
 import { createFallbackDb, type FallbackDb } from './support/fallback-db';
 import { deleteKeysUnder, openRedis, REDIS_URL } from './support/queue-test-kit';
@@ -42,12 +43,15 @@ const call = async (method: string, path: string, options: { token?: string; bod
 };
 
 /** One request on a connection of its own: node:cluster hands new connections to the processes in turn. */
-const fresh = (method: string, path: string, options: { token?: string; body?: unknown } = {}): Promise<number> =>
+const fresh = (method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<{ status: number; text: string }> =>
   new Promise((resolve, reject) => {
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const req = request(`${gateway.url}${path}`, { method, agent: false, headers: { ...(options.token && { 'X-Queue-Token': options.token }), ...(body && { 'Content-Type': 'application/json' }) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
+    const headers = { ...options.headers, ...(options.token && { 'X-Queue-Token': options.token }), ...(body && { 'Content-Type': 'application/json' }) };
+    const req = request(`${gateway.url}${path}`, { method, agent: false, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
     });
     req.on('error', reject);
     req.end(body);
@@ -104,15 +108,25 @@ describe('GATEWAY_PROCESSES=2', () => {
     expect(TokenStatusResponse.parse((await waited).body).status).toBe('ACTIVE');
   }, 120_000);
 
-  it('when the calls of one user land on both processes, then the token is valid on each and the per-user limit is counted once for both', async () => {
+  it('when the calls of one user land on both processes, then the token is valid on each, the per-user limit is counted once for both, and /metrics on either shows both', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 4; i++) statuses.push(await fresh('POST', '/queue/tokens', { body: { userId: 'proc-limited' } }));
+    for (let i = 0; i < 4; i++) statuses.push((await fresh('POST', '/queue/tokens', { body: { userId: 'proc-limited' } })).status);
     // Counted per process, a limit of 3 spread over two processes would let all four through.
     expect(statuses).toEqual([201, 200, 200, 429]);
 
     const token = IssueTokenResponse.parse((await call('POST', '/queue/tokens', { body: { userId: 'proc-reader' } })).body).token;
-    const reads = await Promise.all(Array.from({ length: 6 }, () => fresh('GET', '/queue/tokens/me', { token })));
+    const reads = await Promise.all(Array.from({ length: 6 }, async () => (await fresh('GET', '/queue/tokens/me', { token })).status));
     expect(reads).toEqual(Array(6).fill(200));
+
+    // /metrics on either process is the sum of both (the one 429 happened on one of them), and the
+    // counts read from Redis are not doubled.
+    const waiting = ((await call('GET', '/queue/stats')).body as { waiting: number }).waiting;
+    for (let i = 0; i < 4; i++) {
+      const scrape = await fresh('GET', '/metrics', { headers: { authorization: `Bearer ${DEV_CREDENTIALS.OPS_TOKEN}` } });
+      expect(scrape.status).toBe(200);
+      expect(scrape.text).toMatch(/^queue_token_rate_limited_total\{[^}]*limit="user"[^}]*\} 1$/m);
+      expect(scrape.text).toMatch(new RegExp(`^queue_waiting\\{[^}]*\\} ${waiting}$`, 'm'));
+    }
   }, 60_000);
 
   it('when the primary gets SIGTERM, then every process shuts down and it exits 0', async () => {

@@ -1,12 +1,14 @@
 import cluster, { type Worker } from 'node:cluster';
 import { createLogger } from '../logger/logger';
+import { serveClusterMetrics } from '../metrics/metrics';
 
 /**
  * Runs `processes` copies of a service on one port with node:cluster (the primary hands each new
  * connection to a worker in turn). In the primary it only supervises and returns true: a worker that
  * dies is replaced, SIGTERM or SIGINT stops every worker with SIGTERM (each shuts down as a single
  * process does) and the primary exits when the last one has. A worker that dies before it ever listened
- * (bad settings, say) stops the whole service instead of being restarted in a loop. In a worker, or
+ * (bad settings, say) stops the whole service instead of being restarted in a loop. A scrape of
+ * `/metrics` on any process answers the metrics of all of them, merged by the primary. In a worker, or
  * with one process, it returns false and the caller runs the service itself.
  */
 export function superviseWorkers(service: string, processes: number): boolean {
@@ -40,6 +42,7 @@ export function superviseWorkers(service: string, processes: number): boolean {
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 
+  serveClusterMetrics();
   for (let i = 0; i < processes; i++) fork();
   logger.info({ processes, pid: process.pid }, 'supervising processes');
   return true;

@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { RedisClient } from '@ticketing/service-kit';
 import type { HoldExpiryScheduler } from '../domain/reservation';
 import { withTimeout } from '@ticketing/service-kit';
 
@@ -15,7 +15,7 @@ const SCHEDULE_TIMEOUT_MS = 1_000;
 export class BullHoldExpiryScheduler implements HoldExpiryScheduler {
   private readonly queue: Queue;
 
-  constructor(private readonly connection: Redis, prefix: string) {
+  constructor(private readonly connection: RedisClient, prefix: string) {
     this.queue = new Queue(HOLD_EXPIRY_QUEUE, { connection, prefix });
     this.queue.on('error', () => {}); // each failed schedule() reports its own error
   }

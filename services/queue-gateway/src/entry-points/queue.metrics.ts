@@ -37,8 +37,9 @@ export function queueMetrics(registry: Registry): QueueMetrics {
       .finally(() => { reading = undefined; });
     return reading;
   };
-  const waiting = new Gauge({ name: 'queue_waiting', help: 'Users waiting in line', registers: [registry], collect: async () => { await refresh(); waiting.set(last.waiting); } });
-  const active = new Gauge({ name: 'queue_active', help: 'Users holding an active slot', registers: [registry], collect: async () => { await refresh(); active.set(last.active); } });
+  // Read from Redis, the same in every gateway process: merged across processes by max, not summed.
+  const waiting = new Gauge({ name: 'queue_waiting', help: 'Users waiting in line', registers: [registry], aggregator: 'max', collect: async () => { await refresh(); waiting.set(last.waiting); } });
+  const active = new Gauge({ name: 'queue_active', help: 'Users holding an active slot', registers: [registry], aggregator: 'max', collect: async () => { await refresh(); active.set(last.active); } });
 
   const metrics: QueueMetrics = {
     admittedTotal: new Counter({ name: 'queue_admitted_total', help: 'Users admitted from the line (by this instance)', registers: [registry] }),
@@ -50,7 +51,8 @@ export function queueMetrics(registry: Registry): QueueMetrics {
       registers: [registry],
     }),
     rateLimitedTotal: new Counter({ name: 'queue_token_rate_limited_total', help: 'Requests refused by a rate limit (address, user: token issues; hold, payment)', labelNames: ['limit'] as const, registers: [registry] }),
-    admissionLimit: new Gauge({ name: 'queue_admission_limit', help: 'Users allowed to be active at once (adaptive or fixed)', registers: [registry] }),
+    // Each process has its controller; the highest is the one admissions may reach.
+    admissionLimit: new Gauge({ name: 'queue_admission_limit', help: 'Users allowed to be active at once (adaptive or fixed)', registers: [registry], aggregator: 'max' }),
     limitChangesTotal: new Counter({ name: 'queue_admission_limit_changes_total', help: 'Moves of the adaptive admission limit', labelNames: ['reason'] as const, registers: [registry] }),
     readCountsFrom: (next) => { source = next; },
   };

@@ -10,9 +10,20 @@ interface Concert { concertId: string; title: string; artist: string; venue: str
 interface Schedule { scheduleId: string; startsAt: string; availableSeats: number }
 interface Seat { seatNo: number; price: number; status: 'AVAILABLE' | 'HELD' | 'RESERVED' }
 interface Reservation { reservationId: string; scheduleId: string; seatNo: number; price: number; status: string; expiresAt: string }
-interface TokenStatus { status: 'WAITING' | 'ACTIVE'; position: number; estimatedWaitSeconds: number; expiresAt?: string | null }
+interface TokenStatus { status: 'PRE_QUEUE' | 'WAITING' | 'ACTIVE'; position: number; estimatedWaitSeconds: number; expiresAt?: string | null; opensAt?: string }
 
-const STORE = { token: 'ticketing.queueToken', initialPosition: 'ticketing.initialPosition', jwt: 'ticketing.jwt' };
+const STORE = { token: 'ticketing.queueToken', initialPosition: 'ticketing.initialPosition', jwt: 'ticketing.jwt', concert: 'ticketing.concert' };
+
+/*
+ * An on-sale link names the concert (`/?concert=<concertId>`): the fan joins that concert's own line (a
+ * pre-queue before its on-sale time) and, once admitted, goes to that concert alone.
+ */
+const linked = new URLSearchParams(location.search).get('concert');
+if (linked && /^[0-9a-f-]{36}$/i.test(linked) && linked !== sessionStorage.getItem(STORE.concert)) {
+  sessionStorage.setItem(STORE.concert, linked);
+  sessionStorage.removeItem(STORE.token);
+}
+const lineConcert = () => sessionStorage.getItem(STORE.concert) ?? undefined;
 const authMode = document.querySelector<HTMLMetaElement>('meta[name="auth-mode"]')?.content === 'jwt' ? 'jwt' : 'dev';
 
 /*
@@ -86,7 +97,8 @@ function joinForm(): void {
 
 async function join(userId: string | undefined): Promise<void> {
   try {
-    const issued = await api.call<{ token: string; status: string; position: number }>('POST', '/queue/tokens', userId === undefined ? {} : { userId });
+    const concertId = lineConcert();
+    const issued = await api.call<{ token: string; status: string; position: number }>('POST', '/queue/tokens', { ...(userId !== undefined && { userId }), ...(concertId && { concertId }) });
     sessionStorage.setItem(STORE.token, issued.token);
     sessionStorage.setItem(STORE.initialPosition, String(Math.max(issued.position, 1)));
     api.queueToken = issued.token;
@@ -121,8 +133,16 @@ function waitingView(): { update: (status: TokenStatus) => void; root: HTMLEleme
   const root = el('section', {}, el('h2', {}, 'You are in the queue'), status, bar, el('p', { className: 'hint' }, 'Keep this page open. Reloading it keeps your place.'), leave);
   return {
     root,
-    update: ({ position, estimatedWaitSeconds }) => {
-      const first = Number(sessionStorage.getItem(STORE.initialPosition) ?? position) || position;
+    update: ({ status: state, position, estimatedWaitSeconds, opensAt }) => {
+      if (state === 'PRE_QUEUE' && opensAt) {
+        const at = new Date(opensAt).toLocaleTimeString('en', { timeStyle: 'medium' });
+        status.textContent = `The sale opens at ${at} (in about ${waitText(estimatedWaitSeconds)}). Everyone who joins before then gets a random place in line at the opening: there is no need to hurry or reload.`;
+        bar.removeAttribute('value');
+        return;
+      }
+      // The first place seen is the start of the bar (a pre-queue's place is only known at the opening).
+      const first = Math.max(Number(sessionStorage.getItem(STORE.initialPosition)) || 0, position);
+      sessionStorage.setItem(STORE.initialPosition, String(first));
       const ahead = position - 1;
       status.textContent = `Position ${position} · ${ahead === 0 ? 'you are next' : `${ahead} ${ahead === 1 ? 'person' : 'people'} ahead`} · about ${waitText(estimatedWaitSeconds)}`;
       bar.value = Math.round(Math.max(0, Math.min(1, 1 - (position - 1) / Math.max(first, 1))) * 100);
@@ -158,6 +178,11 @@ async function waiting(): Promise<void> {
     failures = 0;
     view.update(JSON.parse((event as MessageEvent<string>).data) as TokenStatus);
   });
+  // Before the sale opens: one `prequeue` event, then the stream ends and comes back by itself at the opening.
+  stream.addEventListener('prequeue', (event) => {
+    failures = -1;
+    view.update({ position: 0, ...(JSON.parse((event as MessageEvent<string>).data) as Omit<TokenStatus, 'position'>) });
+  });
   stream.addEventListener('admitted', admitted);
   stream.addEventListener('expired', expired);
   stream.addEventListener('error', () => {
@@ -179,6 +204,8 @@ async function longPoll(view: { update: (status: TokenStatus) => void }, isDone:
       const status = await api.call<TokenStatus>('GET', '/queue/tokens/me?wait=30');
       if (status.status === 'ACTIVE') return admitted();
       view.update(status);
+      // The long-poll answers a pre-queue token at once: ask again at the opening, not in a loop.
+      if (status.status === 'PRE_QUEUE') await wait(Math.min(Math.max(status.estimatedWaitSeconds, 1), 30) * 1_000);
     } catch (error) {
       if (isApiError(error) && error.code === 'QUEUE.TOKEN_INVALID') return expired();
       await wait(((isApiError(error) && error.retryAfter) || 2) * 1_000);
@@ -190,7 +217,8 @@ async function longPoll(view: { update: (status: TokenStatus) => void }, isDone:
 
 async function concerts(): Promise<void> {
   try {
-    const list = await api.call<Concert[]>('GET', '/concerts');
+    // A concert's line opens that concert only.
+    const list = (await api.call<Concert[]>('GET', '/concerts')).filter((concert) => lineConcert() === undefined || concert.concertId === lineConcert());
     const buttons = list.map((concert) => {
       const button = el('button', { type: 'button', className: 'choice' }, el('strong', {}, concert.title), el('span', {}, `${concert.artist} · ${concert.venue}`));
       button.setAttribute('aria-label', `Concert ${concert.title}`);

@@ -16,8 +16,12 @@ export interface WaitingRoomOptions {
   logger: Logger;
 }
 
-/** A third of the abandonment window, at most 15 s: two checks can fail in a row before anyone connected is dropped. */
-export const presenceInterval = (abandonAfterSeconds: number) => Math.min(15_000, (abandonAfterSeconds * 1_000) / 3);
+/**
+ * A third of the abandonment window (two checks can fail in a row before anyone connected is dropped), at
+ * most 100 s. A longer window thus makes presence cheaper: for a line of a million connected waiters the
+ * checks are the line's master's largest cost (docs/SCALING.md "What breaks first").
+ */
+export const presenceInterval = (abandonAfterSeconds: number) => Math.min(100_000, (abandonAfterSeconds * 1_000) / 3);
 
 export interface RunningWaitingRoom {
   room: WaitingRoom;
