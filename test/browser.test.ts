@@ -5,7 +5,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { DEV_CREDENTIALS } from '@ticketing/service-kit';
 import { waitFor } from '@ticketing/devstack/testing';
 import { OPS_PANELS } from '../services/queue-gateway/src/domain/ops-snapshot';
-import { PLATFORM_SETUP_TIMEOUT_MS, queryOne, startPlatform, type Platform } from './support/platform';
+import { concertOnSaleIn, PLATFORM_SETUP_TIMEOUT_MS, startPlatform, type Platform } from './support/platform';
 
 /*
  * The pages as people use them, in a real headless Chromium (the system's, driven by playwright-core)
@@ -171,11 +171,7 @@ describe('the waiting room', () => {
 
 describe('an on-sale link', () => {
   it('when a fan opens a concert link before its sale opens, then the page says when it opens and that there is no hurry, and at the opening lets them in to that concert alone', async () => {
-    const { id: concertId } = await queryOne(
-      platform,
-      `INSERT INTO "${platform.schemas.booking.schema}".concerts (id, title, artist, venue, opens_at)
-       VALUES (gen_random_uuid(), 'Midnight Premiere', 'Aurora Lane', 'Olympic Hall', now() + interval '8 seconds') RETURNING id`,
-    );
+    const { concertId } = await concertOnSaleIn(platform, 'Midnight Premiere', 8);
     const page = await newPage();
     // Booking caches its list for a second; the gateway reads it again for a concert it does not know.
     await waitFor('the concert listed', async () => ((await api('POST', '/queue/tokens', { body: { userId: 'link-probe', concertId } })).status === 201 ? true : undefined), 15_000, 250);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import type { OpenApiDocument } from '@ticketing/contracts';
 import { waitFor } from '@ticketing/devstack/testing';
-import { AS_OPERATOR, PLATFORM_SETUP_TIMEOUT_MS, queryOne, startPlatform, type Platform } from './support/platform';
+import { AS_OPERATOR, concertOnSaleIn, PLATFORM_SETUP_TIMEOUT_MS, startPlatform, type Platform } from './support/platform';
 import { contractChecker } from './support/openapi-check';
 import { OPS_PANELS } from '../services/queue-gateway/src/domain/ops-snapshot';
 
@@ -216,13 +216,7 @@ describe('a line per concert', () => {
 
 describe('a concert with an on-sale time', () => {
   it('when fans join before the opening, then they are told PRE_QUEUE and when it opens (JSON and event stream), cannot reach booking yet, and get a place in line at the opening', async () => {
-    // A concert booking lists from now on, on sale in a few seconds (the seed's --opens-in sets the same column).
-    const { id: concertId } = await queryOne(
-      platform,
-      `INSERT INTO "${platform.schemas.booking.schema}".concerts (id, title, artist, venue, opens_at)
-       VALUES (gen_random_uuid(), 'Pre-Queue Night', 'Static Bloom', 'Grand Dome', now() + interval '6 seconds') RETURNING id`,
-    );
-    const opensAt = Date.parse((await queryOne(platform, `SELECT to_char(opens_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at FROM "${platform.schemas.booking.schema}".concerts WHERE id = '${concertId}'`)).at!);
+    const { concertId, opensAt } = await concertOnSaleIn(platform, 'Pre-Queue Night', 6);
     // The gateway reads booking's list again on an unknown concert (booking caches it for a second).
     const joined = await waitFor('the concert listed', async () => {
       const answer = await call('POST', '/queue/tokens', { body: { userId: 'early-fan', concertId } });

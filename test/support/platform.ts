@@ -212,3 +212,17 @@ export async function queryOne(platform: Platform, sql: string): Promise<Record<
     await db.end();
   }
 }
+
+/**
+ * A concert booking lists from now on, going on sale `opensInSeconds` from now (the column the seed's
+ * `--opens-in` sets): its id and on-sale time.
+ */
+export async function concertOnSaleIn(platform: Platform, title: string, opensInSeconds: number): Promise<{ concertId: string; opensAt: number }> {
+  const row = await queryOne(
+    platform,
+    `INSERT INTO "${platform.schemas.booking.schema}".concerts (id, title, artist, venue, opens_at)
+     VALUES (gen_random_uuid(), '${title.replace(/'/g, "''")}', 'Static Bloom', 'Grand Dome', now() + make_interval(secs => ${Number(opensInSeconds)}))
+     RETURNING id, (extract(epoch FROM opens_at) * 1000)::bigint::text AS "opensAt"`,
+  );
+  return { concertId: row.id!, opensAt: Number(row.opensAt) };
+}
