@@ -234,6 +234,10 @@ describe('a concert with an on-sale time', () => {
     expect(retries[1]).toBeGreaterThan(0);
     expect(await call('GET', `/concerts/${concertId}/schedules`, { token })).toMatchObject({ status: 403, body: { code: 'QUEUE.TOKEN_NOT_ACTIVE' } });
     expect((await call('GET', `/queue/stats?concertId=${concertId}`)).body).toMatchObject({ preQueue: 1, waiting: 0 });
+    // Leaving the pre-queue is leaving.
+    const leaver = (await call('POST', '/queue/tokens', { body: { userId: 'early-leaver', concertId } })).body as { token: string };
+    expect((await call('DELETE', '/queue/tokens/me', { token: leaver.token })).status).toBe(204);
+    expect((await call('GET', '/queue/tokens/me', { token: leaver.token })).status).toBe(401);
 
     // At the opening the pre-queue joins the line (and is admitted: the line is empty).
     await waitFor('the line opened', async () => ((await call('GET', '/queue/tokens/me', { token })).body as { status: string }).status !== 'PRE_QUEUE' || undefined, 30_000, 250);

@@ -87,7 +87,7 @@ describe('a line with an on-sale time', () => {
     const store = newStore();
     const opensAt = Date.now() + 60_000;
     const [stay, go] = await joinAll(store, 'leaver', 2, (i) => opensAt - 1_000 + i, opensAt);
-    await store.leave(go!.token, opensAt - 500);
+    expect(await store.leave(go!.token, opensAt - 500)).toBe('PRE_QUEUE');
 
     expect(await store.lookup(go!.token, opensAt + 1)).toBeUndefined();
     expect(await store.lookup(stay!.token, opensAt + 1)).toMatchObject({ status: 'WAITING', position: 1 });

@@ -216,7 +216,7 @@ export class RedisQueueStore {
   /** Gives up the place in line or frees the active slot: the status the token left, or undefined when it was not live. */
   async leave(token: string, now: number): Promise<QueueTokenStatus | undefined> {
     const left = await this.redis.queueLeave(this.slotKey, this.prefix, token, now);
-    return left === 'ACTIVE' || left === 'WAITING' ? left : undefined;
+    return left === 'ACTIVE' || left === 'WAITING' || left === 'PRE_QUEUE' ? left : undefined;
   }
 
   /**

@@ -88,7 +88,7 @@ local opensAt = status == 'PRE_QUEUE' and redis.call('GET', P .. 'opensAt') or '
 return { h[1], status, position, h[3], h[4] or '', h[5] or '', rate, lastTick, admittedTotal, opensAt }
 `;
 
-/** ARGV: P, token, now. Reply: the status the token left ('ACTIVE': a slot was freed; 'WAITING': a place), or '' when it was not live. */
+/** ARGV: P, token, now. Reply: the status the token left ('ACTIVE': a slot was freed; 'WAITING' or 'PRE_QUEUE': a place), or '' when it was not live. */
 export const LEAVE_LUA = `${COMMON_LUA}
 local P, token, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local h = redis.call('HMGET', P .. 't:' .. token, 'userId', 'status', 'expiresAt')
