@@ -22,12 +22,14 @@ const CONCERTS = [randomUUID(), randomUUID()] as const;
 const UNLISTED = randomUUID();
 let booking: Server;
 let upstream: Upstream;
+/** Booking's answer to GET /concerts: 200 with the list, or a failure a test asks for. */
+let bookingStatus = 200;
 let db: FallbackDb;
 const opened: QueueLines[] = [];
 
 beforeAll(async () => {
   booking = createServer((req, res) => {
-    res.writeHead(req.url === '/concerts' ? 200 : 404, { 'content-type': 'application/json' });
+    res.writeHead(req.url === '/concerts' ? bookingStatus : 404, { 'content-type': 'application/json' });
     res.end(JSON.stringify(CONCERTS.map((concertId) => ({ concertId, title: 'Test', artist: 'Band', venue: 'Hall' }))));
   });
   await new Promise<void>((resolve) => booking.listen(0, '127.0.0.1', resolve));
@@ -118,5 +120,28 @@ describe('a line per concert', () => {
 
     expect(await pushed).toMatchObject({ status: 'ACTIVE' });
     expect((await processB.storeOf(tokens[2]!).lookup(tokens[2]!, Date.now()))?.status).toBe('ACTIVE');
+  });
+
+  it('when booking stops answering, then a concert the catalogue knows still answers (joining its line never waits for booking) and an unknown one is refused', async () => {
+    let reads = 0;
+    const counting: Upstream = { ...upstream, request: (request) => (reads++, upstream.request(request)) };
+    const catalogue = bookingConcertCatalogue({ booking: counting, internalToken: 'gateway-test-internal-token-0123456789', maxAgeMs: 0, minRefreshMs: 0 });
+    // Thresholds of 0 ms: every later call finds the list stale, once the clock has moved.
+    const later = () => new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await catalogue.find(CONCERTS[0])).toEqual({});
+
+    bookingStatus = 503;
+    try {
+      await later();
+      expect(await catalogue.find(CONCERTS[0])).toEqual({});
+      await later();
+      await expect(catalogue.find(UNLISTED)).rejects.toThrow(/503/);
+      await later();
+      expect(await catalogue.find(CONCERTS[1])).toEqual({});
+      // The stale list was re-read behind the known answers, and kept when booking failed.
+      expect(reads).toBeGreaterThan(1);
+    } finally {
+      bookingStatus = 200;
+    }
   });
 });

@@ -39,12 +39,9 @@ function withFileSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return resolved;
 }
 
-const list = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
-    .pipe(z.array(z.string()).min(1));
+const commaSeparated = (value: string) => value.split(',').map((item) => item.trim()).filter(Boolean);
+
+const list = (fallback: string) => z.string().default(fallback).transform(commaSeparated).pipe(z.array(z.string()).min(1));
 
 /** Field builders for the env vars every service shares, with defaults that work on a developer machine. */
 export const env = {
@@ -138,7 +135,7 @@ export const connectionEnv = {
     z
       .string()
       .default('')
-      .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
+      .transform(commaSeparated)
       .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port'))),
   KAFKA_BROKERS: () => env.list('127.0.0.1:9092'),
   /** A service-to-service credential (see DEV_CREDENTIALS); required unless AUTH_MODE=dev. */

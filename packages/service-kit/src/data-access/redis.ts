@@ -32,7 +32,7 @@ function seed(node: string): { host: string; port: number } {
  * Given a target with cluster nodes, an `ioredis.Cluster` with the same behaviour.
  */
 export function createRedisClient(url: string, logger: Logger, overrides?: RedisOptions): Redis;
-export function createRedisClient(target: RedisTarget, logger: Logger, overrides?: RedisOptions): RedisClient;
+export function createRedisClient(target: string | RedisTarget, logger: Logger, overrides?: RedisOptions): RedisClient;
 export function createRedisClient(target: string | RedisTarget, logger: Logger, overrides: RedisOptions = {}): RedisClient {
   const { url, clusterNodes = [] } = typeof target === 'string' ? { url: target } : target;
   const client: RedisClient =
@@ -84,9 +84,9 @@ export function duplicateRedis(client: RedisClient, overrides: RedisOptions): Re
  * Producers (BullMQ queues) take `createRedisClient` instead and fail fast while Redis is away.
  */
 export function createWorkerRedisClient(url: string, logger: Logger): Redis;
-export function createWorkerRedisClient(target: RedisTarget, logger: Logger): RedisClient;
+export function createWorkerRedisClient(target: string | RedisTarget, logger: Logger): RedisClient;
 export function createWorkerRedisClient(target: string | RedisTarget, logger: Logger): RedisClient {
-  return createRedisClient(typeof target === 'string' ? { url: target } : target, logger, { maxRetriesPerRequest: null, enableOfflineQueue: true });
+  return createRedisClient(target, logger, { maxRetriesPerRequest: null, enableOfflineQueue: true });
 }
 
 export function redisReadiness(client: RedisClient): ReadinessCheck {

@@ -37,7 +37,7 @@ export function openPostgres<T extends PrismaLike>(
 export function openRedis(runtime: Runtime, url: string): { redis: Redis; readiness: ReadinessCheck };
 export function openRedis(runtime: Runtime, target: RedisTarget): { redis: RedisClient; readiness: ReadinessCheck };
 export function openRedis(runtime: Runtime, target: string | RedisTarget): { redis: RedisClient; readiness: ReadinessCheck } {
-  const redis = createRedisClient(typeof target === 'string' ? { url: target } : target, runtime.logger);
+  const redis = createRedisClient(target, runtime.logger);
   runtime.shutdown.add('redis', () => closeRedis(redis));
   return { redis, readiness: redisReadiness(redis) };
 }

@@ -68,11 +68,11 @@ export class PrismaCatalogueReader implements CatalogueReader {
   /** The concert list as the API's JSON (one statement, cached while fresh). */
   async concertsJson(): Promise<string> {
     const json = await this.cache.getOrLoad('concerts', undefined, async () => {
-      const { rows } = await this.sql.query<ConcertSummary>({
+      const { rows } = await this.sql.query<Omit<ConcertSummary, 'opensAt'> & { opensAt: Date | null }>({
         name: 'concert-list',
-        text: `SELECT id AS "concertId", title, artist, venue, to_char(opens_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "opensAt" FROM concerts ORDER BY created_at, id`,
+        text: `SELECT id AS "concertId", title, artist, venue, opens_at AS "opensAt" FROM concerts ORDER BY created_at, id`,
       });
-      return JSON.stringify(rows);
+      return JSON.stringify(rows.map((row): ConcertSummary => ({ ...row, opensAt: row.opensAt?.toISOString() ?? null })));
     });
     return json ?? '[]';
   }

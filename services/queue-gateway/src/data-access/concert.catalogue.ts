@@ -10,23 +10,30 @@ export interface CatalogueEntry {
 
 /** The concerts booking knows, as the gateway needs them: may a line be opened for this id, and when does it open? */
 export interface ConcertCatalogue {
-  /** The concert when booking lists it; an unknown id re-reads the list, at most once per `minRefreshMs`. */
+  /**
+   * The concert when booking lists it. A known concert answers from memory (a list older than `maxAgeMs`
+   * is re-read behind the answer, and kept while booking does not answer); an unknown id waits for a
+   * re-read, at most once per `minRefreshMs`.
+   */
   find(concertId: string): Promise<CatalogueEntry | undefined>;
 }
 
 /**
  * Booking's `GET /concerts` (with the internal credential, acting for nobody), kept for `maxAgeMs`. Only
- * concerts booking lists get a line, so a made-up concert id can never make the gateway open one.
+ * concerts booking lists get a line, so a made-up concert id can never make the gateway open one. Joining
+ * an open line asks it for the on-sale time, so that answer never waits for, or fails with, booking.
  */
 export function bookingConcertCatalogue(options: { booking: Upstream; internalToken: string; maxAgeMs?: number; minRefreshMs?: number }): ConcertCatalogue {
   const maxAgeMs = options.maxAgeMs ?? 30_000;
   const minRefreshMs = options.minRefreshMs ?? 1_000;
   let known = new Map<string, CatalogueEntry>();
   let readAt = -Infinity;
+  let triedAt = -Infinity;
   let reading: Promise<void> | undefined;
 
   const read = () =>
     (reading ??= (async () => {
+      triedAt = Date.now();
       const answer = await options.booking.request({ method: 'GET', path: '/concerts', headers: internalHeaders({ token: options.internalToken }) });
       const body = await text(answer.body);
       if (answer.status !== 200) throw new Error(`booking answered ${answer.status} to GET /concerts`);
@@ -41,8 +48,13 @@ export function bookingConcertCatalogue(options: { booking: Upstream; internalTo
   return {
     find: async (concertId) => {
       const id = concertId.toLowerCase();
-      const age = Date.now() - readAt;
-      if (age > maxAgeMs || (!known.has(id) && age > minRefreshMs)) await read();
+      const now = Date.now();
+      const entry = known.get(id);
+      if (entry) {
+        if (now - readAt > maxAgeMs && now - triedAt > minRefreshMs) read().catch(() => undefined);
+        return entry;
+      }
+      if (now - readAt > minRefreshMs) await read();
       return known.get(id);
     },
   };

@@ -28,3 +28,6 @@ export function estimatedWaitSeconds(position: number, measuredRatePerSecond: nu
 export function waitEstimator(activeTtlSeconds: number, limit: () => number): (position: number, measuredRatePerSecond: number | undefined) => number {
   return (position, measured) => estimatedWaitSeconds(position, measured ?? 0, capacityTurnoverRate(limit(), activeTtlSeconds));
 }
+
+/** Whole seconds from `now` until `at` (0 once it has passed): a pre-queue's wait for its opening. */
+export const secondsUntil = (at: number, now: number): number => Math.max(0, Math.ceil((at - now) / 1_000));

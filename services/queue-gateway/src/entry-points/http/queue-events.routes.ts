@@ -4,6 +4,7 @@ import { HttpHeaders, TokenEventsQuery, type QueueAdmittedEvent, type QueuePosit
 import { AppError, parseInput } from '@ticketing/service-kit';
 import { decayedAdmissionRate } from '../../domain/admission-rate';
 import { isWellFormedQueueToken, type TokenLookup } from '../../domain/queue-token';
+import { secondsUntil } from '../../domain/wait-estimate';
 import type { Presence, WaiterState, WaitingRoom } from '../../domain/waiting-room';
 
 /** How often the streams are looked over, how rarely a position is re-sent, how often a silent stream gets a heartbeat. */
@@ -165,7 +166,7 @@ export function queueEventRoutes(deps: QueueEventsDependencies): QueueEventRoute
       // is drawn at the opening, so when in the next seconds it reconnects makes no difference).
       const opensAt = view.opensAt ?? now;
       res.write(`retry: ${Math.max(0, opensAt - now) + randomInt(REOPEN_SPREAD_MS)}\n\n`);
-      const data: QueuePreQueueEvent = { status: 'PRE_QUEUE', opensAt: new Date(opensAt).toISOString(), estimatedWaitSeconds: Math.max(0, Math.ceil((opensAt - now) / 1_000)) };
+      const data: QueuePreQueueEvent = { status: 'PRE_QUEUE', opensAt: new Date(opensAt).toISOString(), estimatedWaitSeconds: secondsUntil(opensAt, now) };
       write(opened, 'prequeue', data);
       end(opened);
     } else if (view.status === 'ACTIVE') onState(opened, { status: 'ACTIVE', expiresAt: view.expiresAt ?? now });

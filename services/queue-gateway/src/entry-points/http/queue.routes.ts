@@ -12,7 +12,7 @@ import type { GatewayConfig } from '../../config';
 import type { KeyedLimit } from '../../data-access/rate.limiter';
 import type { RedisQueueStore } from '../../data-access/redis-queue/queue.store';
 import type { TokenLookup, TokenView } from '../../domain/queue-token';
-import { waitEstimator } from '../../domain/wait-estimate';
+import { secondsUntil, waitEstimator } from '../../domain/wait-estimate';
 import type { AdmissionLimit } from '../../domain/admission-limit';
 import type { WaiterState, WaitingRoom } from '../../domain/waiting-room';
 import { queueMetrics } from '../queue.metrics';
@@ -194,7 +194,7 @@ export function queueRoutes(deps: QueueRoutesDependencies): ApiRoute[] {
   /** Status, place and wait; in the pre-queue the wait is until the opening, when places are drawn. */
   const placeOf = (line: LineParts, view: Pick<TokenView, 'status' | 'position' | 'admissionRatePerSecond' | 'opensAt'>) =>
     view.status === 'PRE_QUEUE' && view.opensAt !== undefined
-      ? { status: view.status, position: 0, estimatedWaitSeconds: Math.max(0, Math.ceil((view.opensAt - Date.now()) / 1_000)), opensAt: new Date(view.opensAt).toISOString() }
+      ? { status: view.status, position: 0, estimatedWaitSeconds: secondsUntil(view.opensAt, Date.now()), opensAt: new Date(view.opensAt).toISOString() }
       : { status: view.status, position: view.position, estimatedWaitSeconds: waitFor(line, view.position, view.admissionRatePerSecond) };
   const statusBody = (line: LineParts, view: Pick<TokenView, 'status' | 'position' | 'admissionRatePerSecond' | 'expiresAt' | 'opensAt'>): TokenStatusResponse => ({
     ...placeOf(line, view),

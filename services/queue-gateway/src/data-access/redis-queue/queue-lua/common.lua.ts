@@ -74,13 +74,13 @@ local function openIfDue(P, now, holdMs)
   if not at or now < at then return end
   for _, token in ipairs(redis.call('ZRANGE', P .. 'pre', 0, -1)) do
     local tk = P .. 't:' .. token
-    local h = redis.call('HMGET', tk, 'userId', 'issuedAt')
-    if h[1] then
+    local userId = redis.call('HGET', tk, 'userId')
+    if userId then
       redis.call('ZADD', P .. 'waiting', redis.call('INCR', P .. 'seq'), token)
       redis.call('ZADD', P .. 'seen', now, token)
       redis.call('HSET', tk, 'status', 'WAITING')
       redis.call('PEXPIREAT', tk, int(now + holdMs))
-      local uk = P .. 'u:' .. h[1]
+      local uk = P .. 'u:' .. userId
       if redis.call('GET', uk) == token then redis.call('PEXPIREAT', uk, int(now + holdMs)) end
     end
   end
