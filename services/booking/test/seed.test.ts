@@ -35,6 +35,24 @@ describe('insertCatalogue (npm run seed)', () => {
     expect(await prisma.seat.count({ where: { status: 'HELD' } })).toBe(1);
   });
 
+  it("when a catalogue is loaded, then a hold's seat lookup takes the seat's primary key, not every available seat of the schedule through the status index", async () => {
+    const own = await createTestSchema(join(__dirname, '..'), 'seed-plan');
+    const fresh = createPrismaClient(PrismaClient, { databaseUrl: own.databaseUrl, schema: own.schema });
+    try {
+      const catalogue = buildCatalogue({ concerts: 4, schedulesPerConcert: 1, seatsPerSchedule: 500 }, new Date('2027-01-15T19:00:00Z'));
+      await insertCatalogue(fresh, catalogue, 500);
+      // The hold statement's seat lookup (reservation.repository.ts), as the planner sees it.
+      const [{ 'QUERY PLAN': plan }] = await fresh.$queryRawUnsafe<{ 'QUERY PLAN': unknown }[]>(
+        `EXPLAIN (FORMAT JSON) SELECT se.price FROM seats se WHERE se.schedule_id = '${catalogue.schedules[0]!.id}'::uuid AND se.seat_no = 250 AND se.status = 'AVAILABLE' FOR UPDATE OF se NOWAIT`,
+      );
+      const indexes = [...JSON.stringify(plan).matchAll(/"Index Name":"([^"]+)"/g)].map((match) => match[1]);
+      expect(indexes).toEqual(['seats_pkey']);
+    } finally {
+      await fresh.$disconnect();
+      await own.drop();
+    }
+  });
+
   it('when the seed is run with --opens-in, then its concerts go on sale then (GET /concerts shows opensAt); --opens-in 0 puts them on sale now; a bad value changes nothing', async () => {
     const seed = (...args: string[]) =>
       promisify(execFile)(process.execPath, [join(__dirname, '../dist/entry-points/cli/seed.js'), ...args], {

@@ -30,6 +30,10 @@ export async function insertCatalogue(
       SELECT * FROM unnest(${scheduleIds}::uuid[], ${seatNos}::int[], ${prices}::int[])
       ON CONFLICT DO NOTHING`;
   }
+  // Statistics at once, not whenever autovacuum gets to it: without them the planner took a seat hold's
+  // lookup by (schedule, seat number) through the (schedule, status) index and filtered every available
+  // seat of the schedule, instead of the one primary-key row (measured in docs/PERFORMANCE.md).
+  await prisma.$executeRaw`ANALYZE concerts, schedules, seats`;
   return { concerts: concerts.count, schedules: schedules.count, seats };
 }
 
