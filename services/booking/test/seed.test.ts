@@ -42,10 +42,10 @@ describe('insertCatalogue (npm run seed)', () => {
       const catalogue = buildCatalogue({ concerts: 4, schedulesPerConcert: 1, seatsPerSchedule: 500 }, new Date('2027-01-15T19:00:00Z'));
       await insertCatalogue(fresh, catalogue, 500);
       // The hold statement's seat lookup (reservation.repository.ts), as the planner sees it.
-      const [{ 'QUERY PLAN': plan }] = await fresh.$queryRawUnsafe<{ 'QUERY PLAN': unknown }[]>(
+      const [explained] = await fresh.$queryRawUnsafe<{ 'QUERY PLAN': unknown }[]>(
         `EXPLAIN (FORMAT JSON) SELECT se.price FROM seats se WHERE se.schedule_id = '${catalogue.schedules[0]!.id}'::uuid AND se.seat_no = 250 AND se.status = 'AVAILABLE' FOR UPDATE OF se NOWAIT`,
       );
-      const indexes = [...JSON.stringify(plan).matchAll(/"Index Name":"([^"]+)"/g)].map((match) => match[1]);
+      const indexes = [...JSON.stringify(explained?.['QUERY PLAN']).matchAll(/"Index Name":"([^"]+)"/g)].map((match) => match[1]);
       expect(indexes).toEqual(['seats_pkey']);
     } finally {
       await fresh.$disconnect();
