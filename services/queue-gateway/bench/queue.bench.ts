@@ -8,7 +8,7 @@ import { compareServers, startServer, type LoadFigures } from './issue-throughpu
 /*
  * `npm run bench:queue` — not a test: the figures behind docs/PERFORMANCE.md.
  *  1. Token issue, same tool (autocannon), same concurrency, same run, interleaved rounds:
- *     baseline (bare http + one ZADD), the service-kit stack around that same ZADD, and the gateway's
+ *     baseline (bare http + one ZADD), the service-kit stack (Express chain, and fast lane) around that same ZADD, and the gateway's
  *     real POST /queue/tokens. Ratio gateway/baseline (target ≥ 0.7).
  *  2. One admission tick over 10k, 100k and 1M waiting users, for batches of 10, 100 and 1,000.
  * Settings: BENCH_CONNECTIONS (100), BENCH_SECONDS (8), BENCH_ROUNDS (3), BENCH_REDIS_URL (default: a
@@ -31,22 +31,25 @@ async function issueSection(url: string, prefix: string): Promise<string[]> {
   const servers = [
     await startServer('baseline', 'baseline-server.ts', env),
     await startServer('floor', 'kit-floor-server.ts', env),
+    await startServer('lane', 'fast-lane-floor-server.ts', env),
     await startServer('gateway', 'gateway-server.ts', env),
   ];
   try {
     const figures = await compareServers(servers, CONNECTIONS, SECONDS, ROUNDS);
-    const [baseline, floor, gateway] = [figures.get('baseline')!, figures.get('floor')!, figures.get('gateway')!];
+    const [baseline, floor, lane, gateway] = [figures.get('baseline')!, figures.get('floor')!, figures.get('lane')!, figures.get('gateway')!];
     return [
       `Token issue: ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${SECONDS} s per server (median round), autocannon, Node ${process.version}, ${cpus().length} CPUs`,
       '',
       '| server | req/s | p50 ms | p99 ms | errors | server CPU µs/req | req/s × baseline |',
       '|---|---|---|---|---|---|---|',
       row('baseline: bare `http` + one ZADD', baseline, baseline),
-      row('service-kit app + one ZADD', floor, baseline),
+      row('service-kit app (Express chain) + one ZADD', floor, baseline),
+      row('service-kit fast lane + one ZADD', lane, baseline),
       row('gateway: `POST /queue/tokens`', gateway, baseline),
       '',
       `ratio gateway/baseline: ${fmt(gateway.requestsPerSecond / baseline.requestsPerSecond, 2)} req/s (target ≥ 0.7), ${fmt(baseline.cpuMicrosPerRequest / gateway.cpuMicrosPerRequest, 2)} by CPU per request`,
       `ratio gateway/service-kit floor: ${fmt(gateway.requestsPerSecond / floor.requestsPerSecond, 2)} req/s, ${fmt(floor.cpuMicrosPerRequest / gateway.cpuMicrosPerRequest, 2)} by CPU per request`,
+      `ratio gateway/fast-lane floor: ${fmt(gateway.requestsPerSecond / lane.requestsPerSecond, 2)} req/s (what the queue's own work costs)`,
     ];
   } finally {
     for (const server of servers) server.stop();
