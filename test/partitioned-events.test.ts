@@ -21,6 +21,8 @@ let kafka: Kafka;
 beforeAll(async () => {
   platform = await startPlatform({ concerts: 1, seatsPerSchedule: 10, maxActive: USERS + 10 });
   kafka = new Kafka({ clientId: 'partitioned-events-test', brokers: [platform.kafka.brokers], logLevel: logLevel.NOTHING });
+  // The gateway says "listening" before its Redis client is ready; a join in between is a correct 503.
+  await waitFor('the gateway ready', async () => (await fetch(`${platform.gatewayUrl}/health/ready`)).ok || undefined, 60_000, 200);
 }, PLATFORM_SETUP_TIMEOUT_MS);
 
 afterAll(async () => {
@@ -53,7 +55,9 @@ describe('partitioned PaymentCompleted with two-instance consumer groups', () =>
   it('when one sink and one gateway are killed mid-stream, then every event is stored once, in order per reservation, and every payer loses their slot', async () => {
     const run = randomUUID().slice(0, 6);
     const users = Array.from({ length: USERS }, (_, i) => `part-${run}-${i}`);
-    const tokens = await Promise.all(users.map(async (userId) => (await call('POST', '/queue/tokens', { body: { userId } })).body!.token as string));
+    const issued = await Promise.all(users.map((userId) => call('POST', '/queue/tokens', { body: { userId } })));
+    expect(issued.map((answer) => answer.status)).toEqual(users.map(() => 201));
+    const tokens = issued.map((answer) => answer.body!.token as string);
     await waitFor('everyone admitted', async () => {
       const states = await Promise.all(tokens.map((token) => call('GET', '/queue/tokens/me', { token })));
       return states.every((state) => state.body?.status === 'ACTIVE') || undefined;
