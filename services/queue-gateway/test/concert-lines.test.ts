@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { createUpstream, type Upstream } from '@ticketing/service-kit';
 import { waitFor } from '@ticketing/devstack/testing';
 import { bookingConcertCatalogue } from '../src/data-access/concert.catalogue';
@@ -37,8 +37,13 @@ beforeAll(async () => {
   db = await createFallbackDb('lines');
 }, 60_000);
 
+// Each test's lines close when it ends: the file's Redis client (fileRedis) quits in an afterAll declared
+// before this file's own, and a line still running then would send it commands after it has quit.
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((lines) => lines.close()));
+});
+
 afterAll(async () => {
-  await Promise.all(opened.map((lines) => lines.close()));
   await upstream?.close();
   await new Promise((resolve) => booking?.close(resolve));
   await db?.drop();
@@ -63,6 +68,8 @@ function linesOf(prefix: string): QueueLines {
 
 const join = async (lines: QueueLines, concertId: string, users: string[]) => {
   const line = (await lines.forConcert(concertId))!;
+  // A line's tick runs once as the line opens: let it pass first, so that admission runs only when a test says.
+  await waitFor("the line's first tick", async () => ((await line.store.counts(Date.now())).limit === undefined ? undefined : true));
   const tokens = [];
   for (const user of users) tokens.push((await line.store.issue(user, Date.now())).token);
   return { line, tokens };
