@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import DataLoader from 'dataloader';
 import type { RedisClient } from '@ticketing/service-kit';
 import { ADMISSION_RATE_WINDOW_MS } from '../../domain/admission-rate';
 import { generateQueueToken, type IssuedToken, type LookupOptions, type QueueTokenStatus, type TokenView } from '../../domain/queue-token';
@@ -65,6 +66,19 @@ const PRE_QUEUE_DRAWS = 2 ** 48 - 1;
 /** Tokens per TOUCH call: bounds one script's run time whatever the number of connected waiters. */
 const TOUCH_BATCH = 500;
 
+/** Fields per person in the issue script's reply. */
+const ISSUE_REPLY_FIELDS = 9;
+
+/** Joins per ISSUE call: bounds one script's run time however many people arrive at once. */
+const ISSUE_BATCH = 200;
+
+/** One person joining, as the issue script takes it. */
+interface IssueRequest {
+  userId: string;
+  now: number;
+  opensAt?: number;
+}
+
 /**
  * The scripts as ioredis custom commands (EVALSHA, falling back to EVAL once per connection). Each
  * declares one key of its line (KEYS[1], its `seq`) so that a Redis Cluster client sends it to the
@@ -110,11 +124,18 @@ export class RedisQueueStore {
   private readonly holdMs: number;
   /** The key every script declares: it routes the script to the line's slot on a Redis Cluster. */
   private readonly slotKey: string;
+  /**
+   * The joins that arrive in one turn of the event loop (the requests read from every socket that was
+   * ready) go to Redis as one script run: one round trip, one command to encode and one reply to read
+   * instead of one each. A join waits for nothing but the end of the turn it arrived in.
+   */
+  private readonly joins: DataLoader<IssueRequest, IssuedToken>;
 
   constructor(redis: RedisClient, private readonly options: QueueStoreOptions) {
     this.redis = withQueueCommands(redis);
     this.holdMs = options.abandonAfterMs + KEY_GRACE_MS;
     this.slotKey = `${options.prefix}seq`;
+    this.joins = new DataLoader((batch) => this.issueAll(batch), { cache: false, maxBatchSize: ISSUE_BATCH, batchScheduleFn: (run) => setImmediate(run) });
   }
 
   /** The key prefix this store writes under. */
@@ -127,21 +148,33 @@ export class RedisQueueStore {
    * Before the line's on-sale time `opensAt` the new token waits in the pre-queue with a random draw
    * (node:crypto, a CSPRNG) that decides its place at the opening.
    */
-  async issue(userId: string, now: number, opensAt?: number): Promise<IssuedToken> {
-    const draw = opensAt === undefined ? 0 : randomInt(PRE_QUEUE_DRAWS);
-    const reply = await this.redis.queueIssue(this.slotKey, this.prefix, userId, generateQueueToken(this.options.tokenPrefix), now, this.holdMs, opensAt ?? '', draw);
-    const expiresAt = optionalNumber(reply, 5);
-    const tokenOpensAt = optionalNumber(reply, 8);
-    return {
-      token: text(reply, 0),
-      created: int(reply, 1) === 1,
-      status: status(reply, 2),
-      position: int(reply, 3),
-      issuedAt: int(reply, 4),
-      ...(expiresAt === undefined ? {} : { expiresAt }),
-      ...(tokenOpensAt === undefined ? {} : { opensAt: tokenOpensAt }),
-      admissionRatePerSecond: admissionRate(reply, 6, now),
-    };
+  issue(userId: string, now: number, opensAt?: number): Promise<IssuedToken> {
+    return this.joins.load({ userId, now, opensAt });
+  }
+
+  /** One script run for a batch of joins, in the order they arrived. */
+  private async issueAll(batch: readonly IssueRequest[]): Promise<IssuedToken[]> {
+    const args: (string | number)[] = [this.slotKey, this.prefix, this.holdMs];
+    for (const { userId, now, opensAt } of batch) {
+      const draw = opensAt === undefined ? 0 : randomInt(PRE_QUEUE_DRAWS);
+      args.push(userId, generateQueueToken(this.options.tokenPrefix), now, opensAt ?? '', draw);
+    }
+    const reply = await this.redis.queueIssue(...args);
+    return batch.map(({ now }, i) => {
+      const at = i * ISSUE_REPLY_FIELDS;
+      const expiresAt = optionalNumber(reply, at + 5);
+      const tokenOpensAt = optionalNumber(reply, at + 8);
+      return {
+        token: text(reply, at),
+        created: int(reply, at + 1) === 1,
+        status: status(reply, at + 2),
+        position: int(reply, at + 3),
+        issuedAt: int(reply, at + 4),
+        ...(expiresAt === undefined ? {} : { expiresAt }),
+        ...(tokenOpensAt === undefined ? {} : { opensAt: tokenOpensAt }),
+        admissionRatePerSecond: admissionRate(reply, at + 6, now),
+      };
+    });
   }
 
   /**

@@ -6,60 +6,74 @@ import { COMMON_LUA } from './common.lua';
  */
 
 /**
- * ARGV: P, userId, newToken, now, holdMs (how long a waiting token's keys live without a poll), opensAt|''
- * (the line's on-sale time), draw (a random number for the pre-queue's shuffle).
- * Reply: token, created (1|0), status, position, issuedAt, expiresAt|'', rate|'', lastTickAt|'', opensAt|''.
+ * Joins several people in one run, in the order given (the gateway batches the joins that arrive
+ * together; domain order is arrival order). Each person is handled exactly as if alone, one after the
+ * other, so the same user twice in a batch gets one token (the second is "already queued").
+ * ARGV: P, holdMs (how long a waiting token's keys live without a poll), then five per person: userId,
+ * newToken, now, opensAt|'' (the line's on-sale time), draw (a random number for the pre-queue's shuffle).
+ * Reply: nine per person: token, created (1|0), status, position, issuedAt, expiresAt|'', rate|'',
+ * lastTickAt|'', opensAt|''.
  */
 export const ISSUE_LUA = `${COMMON_LUA}
-local P, userId, token = ARGV[1], ARGV[2], ARGV[3]
-local now, holdMs, opensAt, draw = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
-local uk = P .. 'u:' .. userId
-openIfDue(P, now, holdMs)
+local P, holdMs = ARGV[1], tonumber(ARGV[2])
+-- Only admission moves the stats, and no admission runs inside this script.
 local rate, lastTick = stats(P)
 
-local existing = redis.call('GET', uk)
-if existing then
-  local tk = P .. 't:' .. existing
-  local h = redis.call('HMGET', tk, 'status', 'issuedAt', 'expiresAt')
-  local status, position = live(P, existing, h[1], h[3], now)
-  if status == 'ACTIVE' then
-    return { existing, 0, status, 0, h[2], h[3], rate, lastTick, '' }
-  elseif status == 'PRE_QUEUE' then
-    return { existing, 0, status, 0, h[2], '', rate, lastTick, redis.call('GET', P .. 'opensAt') or '' }
-  elseif status == 'WAITING' then
-    -- Asking again shows the user is still there: it refreshes the abandonment clock like a poll.
-    redis.call('ZADD', P .. 'seen', now, existing)
-    redis.call('PEXPIREAT', tk, int(now + holdMs))
-    redis.call('PEXPIREAT', uk, int(now + holdMs))
-    return { existing, 0, status, position, h[2], '', rate, lastTick, '' }
+local function issue(userId, token, now, opensAt, draw)
+  local uk = P .. 'u:' .. userId
+  openIfDue(P, now, holdMs)
+  local existing = redis.call('GET', uk)
+  if existing then
+    local tk = P .. 't:' .. existing
+    local h = redis.call('HMGET', tk, 'status', 'issuedAt', 'expiresAt')
+    local status, position = live(P, existing, h[1], h[3], now)
+    if status == 'ACTIVE' then
+      return { existing, 0, status, 0, h[2], h[3], rate, lastTick, '' }
+    elseif status == 'PRE_QUEUE' then
+      return { existing, 0, status, 0, h[2], '', rate, lastTick, redis.call('GET', P .. 'opensAt') or '' }
+    elseif status == 'WAITING' then
+      -- Asking again shows the user is still there: it refreshes the abandonment clock like a poll.
+      redis.call('ZADD', P .. 'seen', now, existing)
+      redis.call('PEXPIREAT', tk, int(now + holdMs))
+      redis.call('PEXPIREAT', uk, int(now + holdMs))
+      return { existing, 0, status, position, h[2], '', rate, lastTick, '' }
+    end
+    -- An active slot past its expiry the admitter has not swept yet: retire it, then issue anew.
+    retire(P, existing, now, userId)
   end
-  -- An active slot past its expiry the admitter has not swept yet: retire it, then issue anew.
-  retire(P, existing, now, userId)
-  publishFeed(P, {})
+
+  local tk = P .. 't:' .. token
+  if opensAt and now < opensAt then
+    -- Before the on-sale time: a place in the pre-queue, drawn at random at the opening. Its keys live
+    -- until then and a hold period after, without polls (arriving early is not a reason to lose out).
+    redis.call('ZADD', P .. 'pre', draw, token)
+    redis.call('SET', P .. 'opensAt', int(opensAt))
+    redis.call('HSET', tk, 'userId', userId, 'status', 'PRE_QUEUE', 'issuedAt', int(now), 'activatedAt', '', 'expiresAt', '')
+    redis.call('PEXPIREAT', tk, int(opensAt + holdMs))
+    redis.call('SET', uk, token, 'PXAT', int(opensAt + holdMs))
+    -- The Postgres copy knows it as waiting: while Redis is away it answers for it as for any waiter.
+    change(P, token, userId, 'WAITING', int(now), '', '', int(now))
+    return { token, 1, 'PRE_QUEUE', 0, int(now), '', rate, lastTick, int(opensAt) }
+  end
+  local seq = redis.call('INCR', P .. 'seq')
+  redis.call('ZADD', P .. 'waiting', seq, token)
+  redis.call('ZADD', P .. 'seen', now, token)
+  redis.call('HSET', tk, 'userId', userId, 'status', 'WAITING', 'issuedAt', int(now), 'activatedAt', '', 'expiresAt', '')
+  redis.call('PEXPIREAT', tk, int(now + holdMs))
+  redis.call('SET', uk, token, 'PXAT', int(now + holdMs))
+  change(P, token, userId, 'WAITING', int(now), '', '', int(now))
+  -- The newest token is last in line: its place is the line's length.
+  return { token, 1, 'WAITING', redis.call('ZCARD', P .. 'waiting'), int(now), '', rate, lastTick, '' }
 end
 
-local tk = P .. 't:' .. token
-if opensAt and now < opensAt then
-  -- Before the on-sale time: a place in the pre-queue, drawn at random at the opening. Its keys live
-  -- until then and a hold period after, without polls (arriving early is not a reason to lose out).
-  redis.call('ZADD', P .. 'pre', draw, token)
-  redis.call('SET', P .. 'opensAt', int(opensAt))
-  redis.call('HSET', tk, 'userId', userId, 'status', 'PRE_QUEUE', 'issuedAt', int(now), 'activatedAt', '', 'expiresAt', '')
-  redis.call('PEXPIREAT', tk, int(opensAt + holdMs))
-  redis.call('SET', uk, token, 'PXAT', int(opensAt + holdMs))
-  -- The Postgres copy knows it as waiting: while Redis is away it answers for it as for any waiter.
-  change(P, token, userId, 'WAITING', int(now), '', '', int(now))
-  return { token, 1, 'PRE_QUEUE', 0, int(now), '', rate, lastTick, int(opensAt) }
+local reply, n = {}, 0
+for i = 3, #ARGV, 5 do
+  local one = issue(ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3]), ARGV[i + 4])
+  -- A flat reply: a missing value would shift every later person's fields, so none may be nil.
+  for k = 1, 9 do n = n + 1; reply[n] = one[k] or '' end
 end
-local seq = redis.call('INCR', P .. 'seq')
-redis.call('ZADD', P .. 'waiting', seq, token)
-redis.call('ZADD', P .. 'seen', now, token)
-redis.call('HSET', tk, 'userId', userId, 'status', 'WAITING', 'issuedAt', int(now), 'activatedAt', '', 'expiresAt', '')
-redis.call('PEXPIREAT', tk, int(now + holdMs))
-redis.call('SET', uk, token, 'PXAT', int(now + holdMs))
-change(P, token, userId, 'WAITING', int(now), '', '', int(now))
-local rank = redis.call('ZRANK', P .. 'waiting', token)
-return { token, 1, 'WAITING', rank + 1, int(now), '', rate, lastTick, '' }
+publishFeed(P, {})
+return reply
 `;
 
 /**

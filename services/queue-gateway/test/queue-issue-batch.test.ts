@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Redis } from 'ioredis';
+import { RedisQueueStore } from '../src/data-access/redis-queue/queue.store';
+import { changes, fileRedis, openRedis } from './support/queue-test-kit';
+
+const file = fileRedis();
+/** The stores' own client, so that its commands can be told apart from everyone else's on the shared Redis. */
+let own: Redis;
+/** Another connection to the same Redis, watching every command (MONITOR). */
+let monitor: Redis;
+
+beforeAll(async () => {
+  own = await openRedis();
+  monitor = await (await openRedis()).monitor();
+});
+
+afterAll(async () => {
+  monitor.disconnect();
+  await own.quit();
+});
+
+/** What `run` sends from `client`'s connection, as the commands' names. */
+async function commandsDuring(client: Redis, run: () => Promise<unknown>): Promise<string[]> {
+  const address = /addr=(\S+)/.exec(String(await client.client('INFO')))![1];
+  const seen: string[] = [];
+  const watch = (_time: string, args: string[], source: string) => {
+    if (source === address) seen.push(args[0]!.toLowerCase());
+  };
+  monitor.on('monitor', watch);
+  try {
+    await run();
+    // MONITOR reports a command once Redis has run it; a PING from the same client comes after them all.
+    await client.ping();
+    for (let i = 0; i < 50 && !seen.includes('ping'); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    return seen.filter((name) => name !== 'ping' && name !== 'client');
+  } finally {
+    monitor.off('monitor', watch);
+  }
+}
+
+describe('joining the line in batches', () => {
+  it('when 450 people join in the same instant (more than two batches), then each gets one place, in the order they asked, and the joins travel as three script runs', async () => {
+    const prefix = file.prefixes.next();
+    const store = new RedisQueueStore(own, { prefix, abandonAfterMs: 60_000 });
+    const users = Array.from({ length: 450 }, (_, i) => `batch-${i}`);
+    let issued: Awaited<ReturnType<RedisQueueStore['issue']>>[] = [];
+
+    const sent = await commandsDuring(own, async () => {
+      issued = await Promise.all(users.map((userId) => store.issue(userId, Date.now())));
+    });
+
+    expect(issued.map((token) => token.position)).toEqual(users.map((_, i) => i + 1));
+    expect(issued.every((token) => token.created && token.status === 'WAITING')).toBe(true);
+    expect(new Set(issued.map((token) => token.token)).size).toBe(users.length);
+    // Batches of at most 200: 200 + 200 + 50. The first run of a script on a connection may be refused
+    // (NOSCRIPT) and sent again as EVAL.
+    const scriptRuns = sent.filter((name) => name === 'evalsha' || name === 'eval');
+    expect(scriptRuns.length).toBeGreaterThanOrEqual(3);
+    expect(scriptRuns.length).toBeLessThanOrEqual(4);
+    // The Postgres copy hears of every one of them.
+    const recorded = await changes(file.redis, prefix);
+    expect(recorded.filter((change) => change.status === 'WAITING').map((change) => change.userId)).toEqual(users);
+  });
+
+  it('when the same person asks twice in one batch, then the second answer is the first place (one place per user), and a later join queues behind it', async () => {
+    const prefix = file.prefixes.next();
+    const store = new RedisQueueStore(own, { prefix, abandonAfterMs: 60_000 });
+    const now = Date.now();
+
+    const [first, again, other] = await Promise.all([store.issue('twice', now), store.issue('twice', now), store.issue('other', now)]);
+
+    expect(first).toMatchObject({ created: true, status: 'WAITING', position: 1 });
+    expect(again).toMatchObject({ token: first.token, created: false, status: 'WAITING', position: 1 });
+    expect(other).toMatchObject({ created: true, status: 'WAITING', position: 2 });
+    expect(await store.counts(now)).toMatchObject({ waiting: 2 });
+  });
+
+  it('when Redis refuses a batch, then every join in it fails (none is answered with a place it did not get)', async () => {
+    const prefix = file.prefixes.next();
+    const closed = await openRedis();
+    const store = new RedisQueueStore(closed, { prefix, abandonAfterMs: 60_000 });
+    closed.disconnect();
+
+    const results = await Promise.allSettled(['a', 'b', 'c'].map((userId) => store.issue(userId, Date.now())));
+
+    expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(await file.redis.exists(`${prefix}waiting`, `${prefix}seq`)).toBe(0);
+  });
+});
