@@ -19,10 +19,21 @@ local P, holdMs = ARGV[1], tonumber(ARGV[2])
 -- Only admission moves the stats, and no admission runs inside this script.
 local rate, lastTick = stats(P)
 
+-- The line's on-sale time while people wait in its pre-queue (read once; kept current below).
+local opening = tonumber(redis.call('GET', P .. 'opensAt'))
+
 local function issue(userId, token, now, opensAt, draw)
+  if opening and now >= opening then
+    openIfDue(P, now, holdMs)
+    opening = nil
+  end
   local uk = P .. 'u:' .. userId
-  openIfDue(P, now, holdMs)
-  local existing = redis.call('GET', uk)
+  local early = opensAt and now < opensAt
+  -- A new token's keys live a hold period without polls; in the pre-queue, a hold period after the
+  -- opening (arriving early is not a reason to lose out).
+  local keysUntil = int((early and opensAt or now) + holdMs)
+  -- Claims the user's one place for the new token, or answers the token that holds it.
+  local existing = redis.call('SET', uk, token, 'NX', 'GET', 'PXAT', keysUntil)
   if existing then
     local tk = P .. 't:' .. existing
     local h = redis.call('HMGET', tk, 'status', 'issuedAt', 'expiresAt')
@@ -40,17 +51,18 @@ local function issue(userId, token, now, opensAt, draw)
     end
     -- An active slot past its expiry the admitter has not swept yet: retire it, then issue anew.
     retire(P, existing, now, userId)
+    redis.call('SET', uk, token, 'PXAT', keysUntil)
   end
 
+  -- activatedAt and expiresAt are absent until admission sets them.
   local tk = P .. 't:' .. token
-  if opensAt and now < opensAt then
-    -- Before the on-sale time: a place in the pre-queue, drawn at random at the opening. Its keys live
-    -- until then and a hold period after, without polls (arriving early is not a reason to lose out).
+  if early then
+    -- Before the on-sale time: a place in the pre-queue, drawn at random at the opening.
     redis.call('ZADD', P .. 'pre', draw, token)
     redis.call('SET', P .. 'opensAt', int(opensAt))
-    redis.call('HSET', tk, 'userId', userId, 'status', 'PRE_QUEUE', 'issuedAt', int(now), 'activatedAt', '', 'expiresAt', '')
-    redis.call('PEXPIREAT', tk, int(opensAt + holdMs))
-    redis.call('SET', uk, token, 'PXAT', int(opensAt + holdMs))
+    opening = opensAt
+    redis.call('HSET', tk, 'userId', userId, 'status', 'PRE_QUEUE', 'issuedAt', int(now))
+    redis.call('PEXPIREAT', tk, keysUntil)
     -- The Postgres copy knows it as waiting: while Redis is away it answers for it as for any waiter.
     change(P, token, userId, 'WAITING', int(now), '', '', int(now))
     return { token, 1, 'PRE_QUEUE', 0, int(now), '', rate, lastTick, int(opensAt) }
@@ -58,9 +70,8 @@ local function issue(userId, token, now, opensAt, draw)
   local seq = redis.call('INCR', P .. 'seq')
   redis.call('ZADD', P .. 'waiting', seq, token)
   redis.call('ZADD', P .. 'seen', now, token)
-  redis.call('HSET', tk, 'userId', userId, 'status', 'WAITING', 'issuedAt', int(now), 'activatedAt', '', 'expiresAt', '')
-  redis.call('PEXPIREAT', tk, int(now + holdMs))
-  redis.call('SET', uk, token, 'PXAT', int(now + holdMs))
+  redis.call('HSET', tk, 'userId', userId, 'status', 'WAITING', 'issuedAt', int(now))
+  redis.call('PEXPIREAT', tk, keysUntil)
   change(P, token, userId, 'WAITING', int(now), '', '', int(now))
   -- The newest token is last in line: its place is the line's length.
   return { token, 1, 'WAITING', redis.call('ZCARD', P .. 'waiting'), int(now), '', rate, lastTick, '' }
