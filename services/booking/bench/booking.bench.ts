@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Pool } from 'pg';
-import { createTestSchema, startServiceProcess } from '@ticketing/devstack/testing';
+import { createTestSchema, interleavedMedians, startServiceProcess } from '@ticketing/devstack/testing';
 import { createPrismaClient } from '@ticketing/service-kit';
 import { insertCatalogue } from '../src/data-access/catalogue.repository';
 import { PrismaClient } from '../src/data-access/generated/prisma/client';
@@ -42,7 +42,6 @@ function seatPicker(booking: Target, hot: boolean) {
   };
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function throughHttp(booking: Target, hot: boolean): Promise<number> {
   const next = seatPicker(booking, hot);
@@ -123,16 +122,10 @@ async function main() {
   try {
     for (const hot of [false, true]) {
       const sides = { ours: () => throughHttp(target, hot), baseline: () => rawBaseline(target, schema.databaseUrl, schema.schema, hot) };
-      const figures: Record<keyof typeof sides, number[]> = { ours: [], baseline: [] };
       // Interleaved rounds, each side first in turn, so that a checkpoint or a neighbour's burst on the
       // shared Postgres hits both alike; each side's median round is compared.
-      for (let round = 0; round < ROUNDS; round++) {
-        for (const side of round % 2 === 0 ? (['baseline', 'ours'] as const) : (['ours', 'baseline'] as const)) {
-          await target.reset();
-          figures[side].push(await sides[side]());
-        }
-      }
-      const [ours, baseline] = [median(figures.ours), median(figures.baseline)];
+      const figures = await interleavedMedians(sides, ROUNDS, (holdsPerSecond) => holdsPerSecond, target.reset);
+      const [ours, baseline] = [figures.get('ours')!, figures.get('baseline')!];
       rows.push(`| ${hot ? 'one hot seat' : 'distinct seats'} | ${ours.toFixed(0)} | ${baseline.toFixed(0)} | ${(ours / baseline).toFixed(2)} |`);
     }
   } finally {

@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { interleavedMedians } from '@ticketing/devstack/testing';
 
 export interface LoadFigures {
   requestsPerSecond: number;
@@ -73,17 +74,5 @@ async function load(server: BenchServer, connections: number, seconds: number): 
  */
 export async function compareServers(servers: BenchServer[], connections: number, seconds: number, rounds: number): Promise<Map<string, LoadFigures>> {
   for (const server of servers) await load(server, connections, 2);
-  const runs = new Map<string, LoadFigures[]>(servers.map((s) => [s.name, []]));
-  for (let round = 0; round < rounds; round++) {
-    for (let i = 0; i < servers.length; i++) {
-      const server = servers[(round + i) % servers.length]!;
-      runs.get(server.name)!.push(await load(server, connections, seconds));
-    }
-  }
-  const median = new Map<string, LoadFigures>();
-  for (const [name, figures] of runs) {
-    const sorted = [...figures].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond);
-    median.set(name, sorted[Math.floor(sorted.length / 2)]!);
-  }
-  return median;
+  return interleavedMedians(Object.fromEntries(servers.map((server) => [server.name, () => load(server, connections, seconds)])), rounds, (figures) => figures.requestsPerSecond);
 }
