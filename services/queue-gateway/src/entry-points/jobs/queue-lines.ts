@@ -100,7 +100,10 @@ export class QueueLines implements LineDirectory {
     this.registry = `${options.settings.config.QUEUE_KEY_PREFIX}lines`;
     this.discovery = setInterval(() => void this.discover(), options.discoverEveryMs ?? 5_000);
     this.discovery.unref();
-    void this.discover();
+    // At once, or as soon as Redis answers: a gateway starts before its Redis client is ready.
+    const { redis } = options.settings;
+    if (redis.status === 'ready') void this.discover();
+    else redis.once('ready', () => void this.discover());
   }
 
   async forConcert(concertId: string): Promise<QueueLine | undefined> {
@@ -158,6 +161,7 @@ export class QueueLines implements LineDirectory {
   }
 
   private async discover(): Promise<void> {
+    if (this.closed) return;
     try {
       for (const id of await this.options.settings.redis.smembers(this.registry)) if (!this.closed) this.openLine(id);
     } catch (error) {
