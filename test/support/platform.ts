@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { join } from 'node:path';
-import { createTestSchema, freePort, startServiceProcess, waitFor, type ServiceProcess, type TestSchema } from '@ticketing/devstack/testing';
+import { createTestSchema, freePort, startServiceProcess, waitUntilReady, type ServiceProcess, type TestSchema } from '@ticketing/devstack/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { TopicPartitions } from '@ticketing/contracts';
@@ -174,7 +174,7 @@ async function launchPlatform(options: PlatformOptions): Promise<Platform> {
     // The gateway listens before its Redis client is ready (during an outage it serves from the Postgres
     // copy), and a join in between is a correct 503. Every platform starts on healthy infrastructure, so
     // its tests begin once the gateway says it is ready.
-    await waitFor('the gateway ready', async () => ((await fetch(`${gatewayProcess.url}/health/ready`)).ok ? true : undefined), 60_000, 100);
+    await waitUntilReady(gatewayProcess.url);
     return {
       gatewayUrl: gatewayProcess.url,
       schemas: { booking, payment, gateway, sink },

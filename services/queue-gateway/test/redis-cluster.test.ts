@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { IssueTokenResponse, QueueStatsResponse, TokenStatusResponse } from '@ticketing/contracts';
 import { clusterNodePid, startRedisCluster, stopRedisCluster } from '@ticketing/devstack';
-import { freePort, startServiceProcess, waitFor, type ServiceProcess } from '@ticketing/devstack/testing';
+import { freePort, startServiceProcess, waitFor, waitUntilReady, type ServiceProcess } from '@ticketing/devstack/testing';
 import { Cluster, Redis } from 'ioredis';
 import { createFallbackDb, type FallbackDb } from './support/fallback-db';
 
@@ -116,7 +116,7 @@ beforeAll(async () => {
     RATE_LIMIT_PER_ADDRESS: '0',
   }, 60_000);
   // It listens at once (it serves from the Postgres copy without Redis); the cluster client connects meanwhile.
-  await waitFor('the gateway ready', async () => ((await fetch(`${gateway.url}/health/ready`)).status === 200 ? true : undefined), 60_000, 100);
+  await waitUntilReady(gateway.url);
 }, 120_000);
 
 afterAll(async () => {

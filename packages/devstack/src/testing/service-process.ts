@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { waitFor } from './wait-for';
 
 export interface ServiceProcess {
   url: string;
@@ -55,6 +56,15 @@ export function startServiceProcess(serviceDir: string, env: NodeJS.ProcessEnv, 
     child.stderr?.on('data', onData);
     void exited.then((code) => fail(new Error(`service exited (${code}) before listening:\n${lines.join('\n')}`)));
   });
+}
+
+/**
+ * Resolves once the service's `/health/ready` says `ready`: every dependency up. A 200 is not enough: a
+ * service that serves without one of them (the gateway without Redis, from the Postgres copy) answers
+ * `degraded` with a 200, and the gateway listens before its Redis client has connected.
+ */
+export async function waitUntilReady(url: string, timeoutMs = 60_000): Promise<void> {
+  await waitFor(`${url} to be ready`, async () => ((await (await fetch(`${url}/health/ready`)).json()) as { status?: string }).status === 'ready' || undefined, timeoutMs, 100);
 }
 
 function listeningUrl(line: string): string | undefined {
