@@ -41,7 +41,8 @@ local function issue(userId, token, now, opensAt, draw)
     if status == 'ACTIVE' then
       return { existing, 0, status, 0, h[2], h[3], rate, lastTick, '' }
     elseif status == 'PRE_QUEUE' then
-      return { existing, 0, status, 0, h[2], '', rate, lastTick, redis.call('GET', P .. 'opensAt') or '' }
+      -- The on-sale time this run read (and keeps current), not a second GET.
+      return { existing, 0, status, 0, h[2], '', rate, lastTick, opening and int(opening) or '' }
     elseif status == 'WAITING' then
       -- Asking again shows the user is still there: it refreshes the abandonment clock like a poll.
       redis.call('ZADD', P .. 'seen', now, existing)
