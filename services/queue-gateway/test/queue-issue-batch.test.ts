@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Redis } from 'ioredis';
+import { waitFor } from '@ticketing/devstack/testing';
 import { RedisQueueStore } from '../src/data-access/redis-queue/queue.store';
 import { changes, fileRedis, openRedis } from './support/queue-test-kit';
 
@@ -11,7 +12,8 @@ let monitor: Redis;
 
 beforeAll(async () => {
   own = await openRedis();
-  monitor = await (await openRedis()).monitor();
+  // ioredis opens MONITOR on a connection of its own.
+  monitor = await own.monitor();
 });
 
 afterAll(async () => {
@@ -31,7 +33,7 @@ async function commandsDuring(client: Redis, run: () => Promise<unknown>): Promi
     await run();
     // MONITOR reports a command once Redis has run it; a PING from the same client comes after them all.
     await client.ping();
-    for (let i = 0; i < 50 && !seen.includes('ping'); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitFor('the PING after them', async () => seen.includes('ping') || undefined, 5_000, 20);
     return seen.filter((name) => name !== 'ping' && name !== 'client');
   } finally {
     monitor.off('monitor', watch);
