@@ -9,6 +9,21 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [KafkaLogLevel.DEBUG]: 'debug',
 };
 
+/**
+ * What kafkajs reports as an error while it does its normal work. A consumer group rebalances whenever
+ * a member joins or leaves (a second gateway starts, one stops): kafkajs logs the heartbeat's answer at
+ * ERROR and its re-join at WARN, then carries on. An operator should not be paged for that, so those
+ * entries go out at INFO. Matched on kafkajs's own message for the protocol error
+ * (REBALANCE_IN_PROGRESS), which its entries carry in `error`.
+ */
+const ROUTINE_ERRORS = new Set(['The group is rebalancing, so a rejoin is needed']);
+
+function levelOf(entry: LogEntry): 'error' | 'warn' | 'info' | 'debug' {
+  const error = (entry.log as { error?: unknown }).error;
+  if (typeof error === 'string' && ROUTINE_ERRORS.has(error)) return 'info';
+  return LEVELS[entry.level] ?? 'info';
+}
+
 /** A kafkajs client whose own logs go through the service's pino logger instead of console. */
 export function createKafka(options: { clientId: string; brokers: string[]; logger: Logger }): Kafka {
   const logger = options.logger.child({ component: 'kafkajs' });
@@ -19,7 +34,7 @@ export function createKafka(options: { clientId: string; brokers: string[]; logg
     logLevel: KafkaLogLevel.WARN,
     logCreator: () => (entry: LogEntry) => {
       const { message, ...extra } = entry.log;
-      logger[LEVELS[entry.level] ?? 'info']({ namespace: entry.namespace, ...extra }, message);
+      logger[levelOf(entry)]({ namespace: entry.namespace, ...extra }, message);
     },
   });
 }

@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter, once } from 'node:events';
+import { Writable } from 'node:stream';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import type { Admin, Consumer } from 'kafkajs';
+import { createKafka, createLogger } from '../src';
+
+/**
+ * kafkajs's own log entries, through the service's logger, on the real broker `npm test` started. A
+ * rebalance (a second member joining a group) is normal work: it must not show up as an error.
+ */
+describe('kafkajs logs', () => {
+  const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+  const entries: { level: number; namespace?: string; msg: string; error?: string }[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      entries.push(JSON.parse(String(chunk)) as (typeof entries)[number]);
+      done();
+    },
+  });
+  const kafka = createKafka({ clientId: 'kafka-logs-test', brokers, logger: createLogger({ service: 'test', destination }) });
+  const topic = `test.rebalance.${randomUUID()}`;
+  const groupId = `rebalance-${randomUUID()}`;
+  const consumers: Consumer[] = [];
+  let admin: Admin | undefined;
+
+  afterAll(async () => {
+    await Promise.all(consumers.map((consumer) => consumer.disconnect()));
+    await admin?.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin?.disconnect();
+  });
+
+  it('when a second member joins a running group, then the rebalance is logged at info, and nothing at error or warn', async () => {
+    admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 2, replicationFactor: 1 }], waitForLeaders: true });
+    let joins = 0;
+    const joined = new EventEmitter();
+    const untilJoins = async (count: number) => {
+      while (joins < count) await once(joined, 'join');
+    };
+    const join = async () => {
+      const consumer = kafka.consumer({ groupId });
+      consumers.push(consumer);
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        joins++;
+        joined.emit('join');
+      });
+      await consumer.connect();
+      await consumer.subscribe({ topic });
+      await consumer.run({ eachMessage: async () => undefined });
+    };
+
+    await join();
+    await untilJoins(1);
+    await join();
+    // The first member learns of the rebalance from its next heartbeat and joins again: 3 joins in all.
+    await untilJoins(3);
+
+    const rebalancing = entries.filter((entry) => /rebalancing/.test(`${entry.msg} ${entry.error ?? ''}`));
+    expect(rebalancing.length).toBeGreaterThan(0);
+    expect(rebalancing.map((entry) => entry.level)).toEqual(rebalancing.map(() => 30));
+    expect(entries.filter((entry) => entry.level >= 40)).toEqual([]);
+  }, 60_000);
+});
