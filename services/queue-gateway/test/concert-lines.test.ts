@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { createUpstream, type Upstream } from '@ticketing/service-kit';
+import { createMetricsRegistry, createUpstream, type Registry, type Upstream } from '@ticketing/service-kit';
 import { waitFor } from '@ticketing/devstack/testing';
 import { bookingConcertCatalogue } from '../src/data-access/concert.catalogue';
 import { FallbackTokenRepository } from '../src/data-access/fallback/fallback-token.repository';
@@ -50,9 +50,10 @@ afterAll(async () => {
 });
 
 /** One gateway process's lines: a fixed limit of 2 per line, ticks too rare to matter (admission runs when told). */
-function linesOf(prefix: string): QueueLines {
+function linesOf(prefix: string, metrics?: Registry): QueueLines {
   const lines = new QueueLines({
     settings: {
+      ...(metrics ? { metrics } : {}),
       redis: file.redis,
       redisTarget: { url: REDIS_URL },
       config: { ...defaultConfig(prefix, { QUEUE_MAX_ACTIVE: 2, QUEUE_ADMISSION_INTERVAL_MS: 3_600_000 }), FALLBACK_SYNC_INTERVAL_MS: 100 },
@@ -96,6 +97,29 @@ describe('a line per concert', () => {
     expect(await first.line.store.counts(Date.now())).toMatchObject({ waiting: 1, active: 2 });
     expect(await lines.site.store.counts(Date.now())).toMatchObject({ waiting: 0, active: 0 });
     expect(lines.open().map((open) => open.concertId).sort()).toEqual([...CONCERTS].sort());
+  });
+
+  it("when two concerts' lines admit, then /metrics shows each line's waiting, active, admitted and limit under its own line label", async () => {
+    const metrics = createMetricsRegistry('queue-gateway');
+    const lines = linesOf(file.prefixes.next(), metrics);
+    const first = await join(lines, CONCERTS[0], ['ann', 'bob', 'cat']);
+    await join(lines, CONCERTS[1], ['dan']);
+    const metric = async (name: string, line: string) =>
+      Number(new RegExp(`^${name}\\{[^}]*line="${line}"[^}]*\\} (\\S+)$`, 'm').exec(await metrics.metrics())?.[1]);
+    first.line.admission.admitNow();
+    // The count moves once the run's admissions are also written through to Postgres.
+    await waitFor('the first line admitted', async () => ((await metric('queue_admitted_total', CONCERTS[0])) === 2 ? true : undefined));
+
+    const figures = async (line: string) => ({
+      waiting: await metric('queue_waiting', line),
+      active: await metric('queue_active', line),
+      admitted: await metric('queue_admitted_total', line),
+      limit: await metric('queue_admission_limit', line),
+    });
+    expect(await Promise.all(CONCERTS.map(figures))).toEqual([
+      { waiting: 1, active: 2, admitted: 2, limit: 2 },
+      { waiting: 1, active: 0, admitted: 0, limit: 2 },
+    ]);
   });
 
   it('when a concert is not in the catalogue, then it gets no line and nothing is written', async () => {

@@ -14,6 +14,7 @@ import type { RedisQueueStore } from '../../data-access/redis-queue/queue.store'
 import type { TokenLookup, TokenView } from '../../domain/queue-token';
 import { secondsUntil, waitEstimator } from '../../domain/wait-estimate';
 import type { AdmissionLimit } from '../../domain/admission-limit';
+import { SITE_LINE } from '../../domain/queue-line';
 import type { WaiterState, WaitingRoom } from '../../domain/waiting-room';
 import { queueMetrics } from '../queue.metrics';
 import { bodyIdentity, type CallerIdentifier } from './caller-identity';
@@ -158,7 +159,7 @@ export function queueRoutes(deps: QueueRoutesDependencies): ApiRoute[] {
   const site = siteLine(deps);
   const waitFor = (line: LineParts, position: number, ratePerSecond: number | undefined) =>
     waitEstimator(config.QUEUE_ACTIVE_TTL_SECONDS, () => line.admissionLimit.limit)(position, ratePerSecond);
-  if (deps.metrics) queueMetrics(deps.metrics).readCountsFrom(() => deps.store.counts(Date.now()));
+  if (deps.metrics) queueMetrics(deps.metrics).readCountsFrom(SITE_LINE, () => deps.store.counts(Date.now()));
   const identify = deps.identify ?? bodyIdentity;
   const limits = deps.issueLimits;
   const rateLimited = deps.metrics ? queueMetrics(deps.metrics).rateLimitedTotal : undefined;

@@ -3,6 +3,7 @@ import type { GatewayConfig } from '../../config';
 import type { AdmissionResult, RedisQueueStore } from '../../data-access/redis-queue/queue.store';
 import { startRepeatingJob } from '../../data-access/repeating-job.scheduler';
 import { AdmissionLimit } from '../../domain/admission-limit';
+import { SITE_LINE } from '../../domain/queue-line';
 import { queueMetrics } from '../queue.metrics';
 
 export type AdmissionConfig = Pick<
@@ -27,6 +28,8 @@ export interface AdmissionOptions {
   config: AdmissionConfig;
   logger: Logger;
   metrics?: Registry;
+  /** The line this admission serves, the `line` label of its metrics (default `site`). */
+  line?: string;
   /**
    * Called with the tokens each run admitted, before the run ends (the Postgres copy's write-through,
    * so that the fallback knows an admission even if Redis goes down before the change stream is read).
@@ -78,8 +81,9 @@ export function startAdmission(options: AdmissionOptions): Admission {
   const { config, store } = options;
   const logger = options.logger.child({ component: 'admission' });
   const metrics = options.metrics ? queueMetrics(options.metrics) : undefined;
+  const line = { line: options.line ?? SITE_LINE };
   const limit = admissionLimitOf(config);
-  metrics?.admissionLimit.set(limit.limit);
+  metrics?.admissionLimit.set(line, limit.limit);
   let active = 0;
   let expiryTimer: NodeJS.Timeout | undefined;
   let expiryAt = Infinity;
@@ -99,9 +103,9 @@ export function startAdmission(options: AdmissionOptions): Admission {
         .onAdmitted(result.admitted, now, now + config.QUEUE_ACTIVE_TTL_SECONDS * 1_000)
         .catch((error: unknown) => logger.warn({ err: error }, 'could not write the admission through to Postgres; the sync will'));
     }
-    metrics?.admittedTotal.inc(result.admitted.length);
-    metrics?.droppedTotal.inc(result.dropped);
-    metrics?.admittedPerTick.observe(result.admitted.length);
+    metrics?.admittedTotal.inc(line, result.admitted.length);
+    metrics?.droppedTotal.inc(line, result.dropped);
+    metrics?.admittedPerTick.observe(line, result.admitted.length);
     if (result.admitted.length > 0 || result.dropped > 0) {
       logger.debug({ admitted: result.admitted.length, dropped: result.dropped, waiting: result.waiting, active: result.active }, 'admission');
     }
@@ -142,8 +146,8 @@ export function startAdmission(options: AdmissionOptions): Admission {
   const adjust = setInterval(() => {
     const change = limit.adjust(Date.now(), active);
     if (!change) return;
-    metrics?.admissionLimit.set(change.to);
-    metrics?.limitChangesTotal.inc({ reason: change.reason });
+    metrics?.admissionLimit.set(line, change.to);
+    metrics?.limitChangesTotal.inc({ ...line, reason: change.reason });
     logger.info(change, 'admission limit moved');
     if (change.to > change.from) admitNow();
   }, config.QUEUE_LIMIT_INTERVAL_MS);

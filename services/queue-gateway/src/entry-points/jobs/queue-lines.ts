@@ -7,6 +7,7 @@ import { concertOfToken, linePrefix, SITE_LINE, tokenPrefixOf } from '../../doma
 import type { LineDirectory, LineParts } from '../http/lines';
 import { startAdmission, type Admission, type AdmissionConfig } from './admission.job';
 import { presenceInterval, startWaitingRoom } from './waiting-room.job';
+import { queueMetrics } from '../queue.metrics';
 
 /** One line as this process runs it: its store, its share of admission, its waiting room and its Postgres copy. */
 export interface QueueLine extends LineParts {
@@ -26,7 +27,7 @@ export interface LineSettings {
   config: AdmissionConfig & { FALLBACK_SYNC_INTERVAL_MS: number };
   repository: FallbackTokenRepository;
   logger: Logger;
-  /** Given to the site-wide line only: the admission metrics have no line label. */
+  /** Every line's admission and counts report here, under its `line` label. */
   metrics?: Registry;
 }
 
@@ -56,9 +57,11 @@ export function startLine(id: string, settings: LineSettings): QueueLine {
     store,
     config: { ...config, QUEUE_KEY_PREFIX: prefix },
     logger,
-    ...(id === SITE_LINE && settings.metrics ? { metrics: settings.metrics } : {}),
+    ...(settings.metrics ? { metrics: settings.metrics, line: id } : {}),
     onAdmitted: (tokens, at, expiresAt) => repository.markAdmitted(tokens, at, expiresAt),
   });
+  // The site line's counts are read by the queue routes (mounted without lines in some tests too).
+  if (settings.metrics && id !== SITE_LINE) queueMetrics(settings.metrics).readCountsFrom(id, () => store.counts(Date.now()));
   const waiting = startWaitingRoom({ redis, store, presenceEveryMs: presenceInterval(config.QUEUE_ABANDON_AFTER_SECONDS), logger });
   return {
     id,
