@@ -5,11 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { IssueTokenResponse, QueueStatsResponse, TokenStatusResponse } from '@ticketing/contracts';
+import { IssueTokenResponse, newPaymentCompleted, QueueStatsResponse, TokenStatusResponse, Topics, toPaymentCompletedMessage } from '@ticketing/contracts';
 import { clusterNodePid, startRedisCluster, stopRedisCluster } from '@ticketing/devstack';
 import { freePort, startServiceProcess, waitFor, waitUntilReady, type ServiceProcess } from '@ticketing/devstack/testing';
 import { Cluster, Redis } from 'ioredis';
+import type { Producer } from 'kafkajs';
+import { createKafka } from '@ticketing/service-kit';
 import { createFallbackDb, type FallbackDb } from './support/fallback-db';
+import { silentLogger } from './support/queue-test-kit';
 
 /*
  * The built gateway on a real Redis Cluster (3 masters, 3 replicas, each a redis-server with AOF, as
@@ -27,6 +30,7 @@ let admin: Cluster;
 let booking: Server;
 let db: FallbackDb;
 let gateway: ServiceProcess;
+let producer: Producer | undefined;
 /** One concert per master: concert id → the port of the master its line's slot is on. */
 const concerts = new Map<string, number>();
 
@@ -120,6 +124,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  await producer?.disconnect();
   await gateway?.stop('SIGKILL');
   admin?.disconnect();
   await new Promise((resolve) => booking?.close(resolve));
@@ -156,6 +161,30 @@ describe('the gateway on a Redis Cluster (REDIS_CLUSTER_NODES)', () => {
     expect((await statusOf(site)).status).toMatch(/ACTIVE|WAITING/);
     const totals = QueueStatsResponse.parse((await call('GET', '/queue/stats')).body);
     expect(totals.queues?.filter((line) => line.concertId !== null && concerts.has(line.concertId))).toHaveLength(3);
+  }, 90_000);
+
+  it("when a payment completes, then the payer's tokens in the concert's line and in the site line (on another master) end, and the concert line admits its next waiter", async () => {
+    const siteMaster = await masterOf(`${prefix}{q:site}:seq`);
+    const [concertId] = [...concerts.entries()].slice(1).find(([, master]) => master !== siteMaster)!;
+    const payer = `${concertId.slice(0, 8)}-payer`;
+    const [paying, second, next] = [await issue(payer, concertId), await issue(`${concertId.slice(0, 8)}-second`, concertId), await issue(`${concertId.slice(0, 8)}-next`, concertId)];
+    const site = await issue(payer);
+    await waitFor('the payer admitted', async () => ((await statusOf(paying)).status === 'ACTIVE' ? true : undefined), 15_000, 100);
+    expect(await statusOf(next)).toMatchObject({ status: 'WAITING', position: 1 });
+
+    producer = createKafka({ clientId: 'cluster-test', brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','), logger: silentLogger() }).producer();
+    await producer.connect();
+    const event = newPaymentCompleted({ paymentId: randomUUID(), reservationId: randomUUID(), userId: payer, concertId, scheduleId: randomUUID(), seatNo: 1, amount: 80_000 });
+    // The gateway's consumer joins its group in the background and starts from the newest offset: the
+    // event is sent again until it is taken (expiring an ended token again changes nothing).
+    await waitFor('the payment taken by the gateway', async () => {
+      await producer!.send({ topic: Topics.PaymentCompleted, messages: [toPaymentCompletedMessage(event)] });
+      return (await call('GET', '/queue/tokens/me', { token: paying })).status === 401 ? true : undefined;
+    }, 60_000, 500);
+    expect((await call('GET', '/queue/tokens/me', { token: site })).status).toBe(401);
+    await waitFor('the next waiter admitted', async () => ((await statusOf(next)).status === 'ACTIVE' ? true : undefined), 15_000, 100);
+    expect(await lineStats(concertId)).toMatchObject({ waiting: 0, active: 2 });
+    for (const token of [second, next]) expect((await call('DELETE', '/queue/tokens/me', { token })).status).toBe(204);
   }, 90_000);
 
   it('when a master is killed with SIGKILL mid-run, then its replica takes over, every place the replica had is kept in order, the line admits again and no slot is leaked', async () => {
