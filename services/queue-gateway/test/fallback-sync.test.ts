@@ -137,7 +137,10 @@ describe('startFallbackSync', () => {
     it('when the stream was trimmed past changes not yet copied, then the copy is rebuilt from Redis: what ended is EXPIRED, who joined is there', async () => {
       const prefix = nextPrefix();
       const store = newStore(redis, prefix);
-      const sync = startFallbackSync({ redis, prefix, snapshot: snapshotOf(prefix), repository, intervalMs: 60_000, logger: silentLogger() });
+      const logged: string[] = [];
+      const destination = new PassThrough();
+      destination.on('data', (chunk: Buffer) => logged.push(...chunk.toString().split('\n').filter(Boolean)));
+      const sync = startFallbackSync({ redis, prefix, snapshot: snapshotOf(prefix), repository, intervalMs: 60_000, logger: createLogger({ service: 'test', destination }) });
       const [leaver, stayer] = await activeTokens(store, ['t-leaver', 't-stayer']);
       await sync.flush();
       expect(await repository.findByToken(leaver)).toMatchObject({ status: 'ACTIVE' });
@@ -156,6 +159,9 @@ describe('startFallbackSync', () => {
       expect(await repository.findByToken(joiner)).toMatchObject({ userId: 't-joiner', status: 'WAITING' });
       expect(await repository.findByToken(stayer)).toMatchObject({ status: 'EXPIRED' });
       expect(await pendingCount(prefix)).toBe(0);
+      // One warning, with the figures that showed the loss: two changes unread, none left in the stream.
+      const rebuilds = logged.map((line) => JSON.parse(line) as { msg: string; stream?: unknown }).filter((entry) => entry.msg.includes('rebuilt the copy'));
+      expect(rebuilds.map((entry) => entry.stream)).toEqual([{ lost: true, length: 0, lag: 2, pending: 0 }]);
     });
 
     it('when rows ended longer ago than the retention, then pruning deletes them and keeps the rest', async () => {

@@ -106,7 +106,8 @@ export function startFallbackSync(options: FallbackSyncOptions): FallbackSync {
    * what was copied, the copy is rebuilt from what Redis holds now, and reading resumes after it.
    */
   const resyncIfChangesLost = async () => {
-    if (!lostPending && !(await reader.changesLost())) return;
+    const stream = lostPending ? { lost: true, lostPending } : await reader.changesLost();
+    if (!stream.lost) return;
     // First past what is in the stream now, then the snapshot: whatever happens after it is read as usual.
     await reader.skipToEnd();
     const at = Date.now();
@@ -115,7 +116,7 @@ export function startFallbackSync(options: FallbackSyncOptions): FallbackSync {
     const result = await repository.resync(live, at, { tokenPrefix: options.tokenPrefix ?? '' });
     step = 'redis';
     lostPending = false;
-    logger.warn({ live: live.length, ...result }, 'the change stream was trimmed before its changes were copied: rebuilt the copy from Redis');
+    logger.warn({ live: live.length, ...result, stream }, 'the change stream was trimmed before its changes were copied: rebuilt the copy from Redis');
   };
 
   const retentionMs = options.retentionMs ?? 3_600_000;

@@ -52,9 +52,10 @@ export class ChangeStreamReader {
    * Whether the stream's length cap trimmed entries before the group copied them. Redis counts what the
    * group has yet to read (`lag`); every entry it has read and acknowledged is deleted (see `done`), so
    * the stream should hold exactly those plus the pending ones. Fewer means changes were lost. Unknown
-   * (`lag` null, e.g. right after `skipTo`) counts as not lost.
+   * (`lag` null, e.g. right after `skipTo`) counts as not lost. The figures come back with the verdict,
+   * for the log line that reports a rebuild.
    */
-  async changesLost(): Promise<boolean> {
+  async changesLost(): Promise<{ lost: boolean; length: number; lag: unknown; pending: number }> {
     const { redis, stream } = this.options;
     await this.ensureGroup();
     // One MULTI: both read at the same instant, while other gateways acknowledge and delete entries.
@@ -63,8 +64,8 @@ export class ChangeStreamReader {
     const groups = (replies[1]?.[1] ?? []) as unknown[][];
     const group = groups.map(fieldsOf).find((fields) => fields.get('name') === FALLBACK_SYNC_GROUP);
     const lag = group?.get('lag');
-    if (typeof lag !== 'number') return false;
-    return lag > length - Number(group?.get('pending') ?? 0);
+    const pending = Number(group?.get('pending') ?? 0);
+    return { lost: typeof lag === 'number' && lag > length - pending, length, lag, pending };
   }
 
   /** Moves the group past everything in the stream now (a full resync from Redis' state covers it). */
