@@ -46,6 +46,8 @@ export interface FallbackSyncOptions {
   consumer?: string;
   /** Changes per read and per upsert. */
   batchSize?: number;
+  /** The most changes the stream keeps (default 1,000,000); beyond it the oldest are dropped and the copy rebuilt. */
+  streamCap?: number;
   /** Entries another consumer has held unacknowledged this long are taken over (it is presumed dead). */
   claimIdleMs?: number;
 }
@@ -102,12 +104,14 @@ export function startFallbackSync(options: FallbackSyncOptions): FallbackSync {
   };
 
   /**
-   * The stream is capped (a long Postgres outage in a rush can outgrow it): when it was trimmed past
-   * what was copied, the copy is rebuilt from what Redis holds now, and reading resumes after it.
+   * The stream is capped here (a long Postgres outage in a rush can outgrow it): when changes were
+   * dropped before they were copied, the copy is rebuilt from what Redis holds now, and reading resumes
+   * after it.
    */
+  const streamCap = options.streamCap ?? 1_000_000;
   const resyncIfChangesLost = async () => {
-    const stream = lostPending ? { lost: true, lostPending } : await reader.changesLost();
-    if (!stream.lost) return;
+    await reader.trimTo(streamCap);
+    if (!lostPending && !(await reader.changesLost())) return;
     // First past what is in the stream now, then the snapshot: whatever happens after it is read as usual.
     await reader.skipToEnd();
     const at = Date.now();
@@ -115,8 +119,9 @@ export function startFallbackSync(options: FallbackSyncOptions): FallbackSync {
     step = 'postgres';
     const result = await repository.resync(live, at, { tokenPrefix: options.tokenPrefix ?? '' });
     step = 'redis';
+    await reader.lossRepaired();
     lostPending = false;
-    logger.warn({ live: live.length, ...result, stream }, 'the change stream was trimmed before its changes were copied: rebuilt the copy from Redis');
+    logger.warn({ live: live.length, ...result }, 'the change stream was trimmed before its changes were copied: rebuilt the copy from Redis');
   };
 
   const retentionMs = options.retentionMs ?? 3_600_000;

@@ -24,7 +24,12 @@ export class ChangeStreamReader {
   private groupReady = false;
   private claimCursor = '0-0';
 
-  constructor(private readonly options: ChangeStreamOptions) {}
+  /** Set while changes are lost and the copy not rebuilt; beside the stream (same hash tag on a cluster). */
+  private readonly lostKey: string;
+
+  constructor(private readonly options: ChangeStreamOptions) {
+    this.lostKey = `${options.stream}:lost`;
+  }
 
   /** The next batch to copy: own unacknowledged entries first (a failed write is retried), then a dead consumer's, then new ones. */
   async nextBatch(): Promise<StreamEntry[]> {
@@ -49,33 +54,39 @@ export class ChangeStreamReader {
   }
 
   /**
-   * Whether the stream's length cap trimmed entries before the group copied them. Redis counts what the
-   * group has yet to read (`lag`); every entry it has read and acknowledged is deleted (see `done`), so
-   * the stream should hold exactly those plus the pending ones. Fewer means changes were lost. Unknown
-   * (`lag` null, e.g. right after `skipTo`) counts as not lost. The figures come back with the verdict,
-   * for the log line that reports a rebuild.
-   * Known false alarm: Redis 7.0 answers `lag` from the group's read counter when nothing after the
-   * group's last id was deleted, and after Redis reloads its AOF that counter can be behind (seen: lag
-   * 2,255 on an empty stream at `npm start` after a load run). The rebuild it sets off is correct, only
-   * unneeded. The way out is a loss only the trimmer can see: the sync trimming the stream itself and
-   * counting what it dropped, instead of XADD's MAXLEN (not done yet).
+   * Keeps the stream at most `cap` entries long, dropping the oldest, and marks the changes lost when
+   * it dropped any. The queue's scripts append without a cap; this is the only place the stream is
+   * trimmed, so a loss is seen where it happens rather than inferred. (It used to be inferred from the
+   * group's `lag`, which Redis 7.0 answers from a read counter that an AOF reload can leave behind: a
+   * rebuild at `npm start` after a load run, with lag 2,255 on an empty stream.) The mark lives in
+   * Redis, so whichever gateway passes next rebuilds the copy, even if this one stops first.
    */
-  async changesLost(): Promise<{ lost: boolean; length: number; lag: unknown; pending: number }> {
+  async trimTo(cap: number): Promise<number> {
     const { redis, stream } = this.options;
-    await this.ensureGroup();
-    // One MULTI: both read at the same instant, while other gateways acknowledge and delete entries.
-    const replies = (await redis.multi().xlen(stream).xinfo('GROUPS', stream).exec()) ?? [];
-    const length = Number(replies[0]?.[1] ?? 0);
-    const groups = (replies[1]?.[1] ?? []) as unknown[][];
-    const group = groups.map(fieldsOf).find((fields) => fields.get('name') === FALLBACK_SYNC_GROUP);
-    const lag = group?.get('lag');
-    const pending = Number(group?.get('pending') ?? 0);
-    return { lost: typeof lag === 'number' && lag > length - pending, length, lag, pending };
+    const dropped = Number(await redis.xtrim(stream, 'MAXLEN', cap));
+    if (dropped > 0) await redis.set(this.lostKey, String(dropped));
+    return dropped;
   }
 
-  /** Moves the group past everything in the stream now (a full resync from Redis' state covers it). */
+  /** Whether changes were dropped before the group copied them (see `trimTo`), and the copy not yet rebuilt. */
+  async changesLost(): Promise<boolean> {
+    return (await this.options.redis.exists(this.lostKey)) === 1;
+  }
+
+  /** The copy was rebuilt from Redis' state: the loss is repaired. */
+  async lossRepaired(): Promise<void> {
+    await this.options.redis.del(this.lostKey);
+  }
+
+  /**
+   * Moves the group past everything in the stream now (a full resync from Redis' state covers it), and
+   * deletes those entries in the same step: left in place they would never be read, and the cap would
+   * later drop them and call that a loss.
+   */
   async skipToEnd(): Promise<void> {
-    await this.options.redis.xgroup('SETID', this.options.stream, FALLBACK_SYNC_GROUP, '$');
+    const { redis, stream } = this.options;
+    await this.ensureGroup();
+    await redis.multi().xgroup('SETID', stream, FALLBACK_SYNC_GROUP, '$').xtrim(stream, 'MAXLEN', 0).exec();
   }
 
   /** Forget the group after Redis lost it (restarted without its AOF), so the next read creates it again. */
@@ -96,11 +107,4 @@ export class ChangeStreamReader {
     const { redis, stream, consumer, batchSize } = this.options;
     return readStreamEntries(await redis.xreadgroup('GROUP', FALLBACK_SYNC_GROUP, consumer, 'COUNT', batchSize, 'STREAMS', stream, id));
   }
-}
-
-/** XINFO's flat [name, value, name, value, …] reply as a map. */
-function fieldsOf(reply: unknown[]): Map<string, unknown> {
-  const map = new Map<string, unknown>();
-  for (let i = 0; i + 1 < reply.length; i += 2) map.set(String(reply[i]), reply[i + 1]);
-  return map;
 }

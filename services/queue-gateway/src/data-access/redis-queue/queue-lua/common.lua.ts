@@ -18,7 +18,8 @@
  *                   before the line's on-sale time; at the opening they join `waiting` in draw order
  *   P..'opensAt'    STRING the on-sale time (ms) of the people in `pre`; gone once the line opened
  *   P..'stats'      HASH admittedTotal, rate (EWMA, per second), lastTickAt, limit (the admission limit last used)
- *   P..'changes'    STREAM of every state change, consumed into the Postgres fallback table
+ *   P..'changes'    STREAM of every state change, consumed into the Postgres fallback table (which caps it)
+ *   P..'changes:lost' STRING, set while changes the cap dropped are not yet repaired by a rebuilt copy
  *   P..'feed'       pub/sub channel: every admission and every retired token, as one JSON message per
  *                   script run, so each gateway process can push them to the waiters connected to it
  */
@@ -28,9 +29,9 @@ local function int(n) return string.format('%.0f', n) end
 -- Tokens this script run retired; published on the feed once, at the end (see publishFeed).
 local gone = {}
 
--- One entry per state change; the fallback sync reads exactly these field names.
+-- One entry per state change; the fallback sync reads exactly these field names (and caps the stream).
 local function change(P, token, userId, status, issuedAt, activatedAt, expiresAt, at)
-  redis.call('XADD', P .. 'changes', 'MAXLEN', '~', '1000000', '*',
+  redis.call('XADD', P .. 'changes', '*',
     'token', token, 'userId', userId, 'status', status, 'issuedAt', issuedAt,
     'activatedAt', activatedAt, 'expiresAt', expiresAt, 'at', at)
 end
