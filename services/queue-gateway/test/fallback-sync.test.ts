@@ -1,14 +1,12 @@
-import { PassThrough } from 'node:stream';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTcpProxy, type TcpProxy } from '@ticketing/devstack';
 import { waitFor } from '@ticketing/devstack/testing';
-import { createLogger } from '@ticketing/service-kit';
 import { FALLBACK_SYNC_GROUP, startFallbackSync } from '../src/data-access/fallback/fallback-sync';
 import { FallbackTokenRepository } from '../src/data-access/fallback/fallback-token.repository';
 import { createFallbackDb, databaseUrl, type FallbackDb } from './support/fallback-db';
 import { activeTokens, deleteKeysUnder, newStore, silentLogger } from './support/gateway-fixture';
-import { REDIS_URL, openRedis, filePrefix } from './support/queue-test-kit';
+import { REDIS_URL, capturingLogger, openRedis, filePrefix } from './support/queue-test-kit';
 
 const base = filePrefix().base;
 let n = 0;
@@ -94,7 +92,6 @@ describe('startFallbackSync', () => {
 
   describe('when Postgres is unreachable', () => {
     let proxy: TcpProxy;
-    const lines: string[] = [];
 
     beforeAll(async () => {
       const target = new URL(databaseUrl);
@@ -108,9 +105,8 @@ describe('startFallbackSync', () => {
       const proxied = new URL(databaseUrl);
       proxied.host = `127.0.0.1:${proxy.port}`;
       const cutOff = new FallbackTokenRepository(db.clientAt(proxied.toString()));
-      const destination = new PassThrough();
-      destination.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)));
-      const sync = startFallbackSync({ redis, prefix, snapshot: snapshotOf(prefix), repository: cutOff, intervalMs: 50, logger: createLogger({ service: 'test', destination }) });
+      const { logger, lines } = capturingLogger();
+      const sync = startFallbackSync({ redis, prefix, snapshot: snapshotOf(prefix), repository: cutOff, intervalMs: 50, logger });
       await proxy.cut();
 
       const { token } = await store.issue('s-during-pg-outage', Date.now());
@@ -147,10 +143,8 @@ describe('startFallbackSync', () => {
       // dropped, as in a long Postgres outage in a rush.
       await store.leave(leaver, Date.now());
       const joiner = (await store.issue('t-joiner', Date.now())).token;
-      const logged: string[] = [];
-      const destination = new PassThrough();
-      destination.on('data', (chunk: Buffer) => logged.push(...chunk.toString().split('\n').filter(Boolean)));
-      const sync = startFallbackSync({ redis, prefix, snapshot: snapshotOf(prefix), repository, intervalMs: 60_000, streamCap: 1, logger: createLogger({ service: 'test', destination }) });
+      const { logger, lines: logged } = capturingLogger();
+      const sync = startFallbackSync({ redis, prefix, snapshot: snapshotOf(prefix), repository, intervalMs: 60_000, streamCap: 1, logger });
       await sync.flush();
       // Later changes flow as usual once the group has moved past the dropped stretch.
       await store.leave(stayer, Date.now());
@@ -169,10 +163,8 @@ describe('startFallbackSync', () => {
     it('when the group read counter is behind but nothing was dropped (as after Redis reloads its AOF), then nothing is rebuilt and nothing is logged', async () => {
       const prefix = nextPrefix();
       const store = newStore(redis, prefix);
-      const logged: string[] = [];
-      const destination = new PassThrough();
-      destination.on('data', (chunk: Buffer) => logged.push(...chunk.toString().split('\n').filter(Boolean)));
-      const sync = startFallbackSync({ redis, prefix, snapshot: snapshotOf(prefix), repository, intervalMs: 60_000, logger: createLogger({ service: 'test', destination }) });
+      const { logger, lines: logged } = capturingLogger();
+      const sync = startFallbackSync({ redis, prefix, snapshot: snapshotOf(prefix), repository, intervalMs: 60_000, logger });
       const [token] = await activeTokens(store, ['u-stale-count']);
       await sync.flush();
       // Everything is copied; Redis' own count says otherwise (lag > 0), as it did at a start after a load run.

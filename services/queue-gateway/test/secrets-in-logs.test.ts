@@ -1,11 +1,10 @@
-import { PassThrough } from 'node:stream';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { IssueTokenResponse } from '@ticketing/contracts';
-import { createLogger } from '@ticketing/service-kit';
 import { createJwtVerifier } from '../src/data-access/jwt.verifier';
 import { jwtIdentity } from '../src/entry-points/http/caller-identity';
 import { INTERNAL_TOKEN } from './support/gateway-fixture';
 import { bearer, doorRig, JWT_SECRET, send, signJwt, type Door } from './support/identity-kit';
+import { capturingLogger } from './support/queue-test-kit';
 
 /*
  * The gateway at LOG_LEVEL=debug (access log on) serving calls that carry every kind of credential:
@@ -13,13 +12,10 @@ import { bearer, doorRig, JWT_SECRET, send, signJwt, type Door } from './support
  */
 
 const rig = doorRig();
-const lines: string[] = [];
+const { logger, lines } = capturingLogger('debug');
 let door: Door;
 
 beforeAll(async () => {
-  const destination = new PassThrough();
-  destination.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
-  const logger = createLogger({ service: 'queue-gateway-test', level: 'debug', destination });
   ({ door } = await rig.open({ identify: jwtIdentity(createJwtVerifier({ secret: JWT_SECRET })), logger }));
 });
 

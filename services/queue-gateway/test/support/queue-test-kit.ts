@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll } from '@jest/globals';
@@ -19,6 +20,14 @@ import { presenceInterval, startWaitingRoom, type RunningWaitingRoom } from '../
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6380';
 
 export const silentLogger = (): Logger => createLogger({ service: 'queue-gateway-test', level: 'silent' });
+
+/** A logger whose lines (one JSON object each, as written) are kept in `lines`, for tests that read the logs. */
+export function capturingLogger(level = 'info'): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const destination = new PassThrough();
+  destination.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
+  return { logger: createLogger({ service: 'queue-gateway-test', level, destination }), lines };
+}
 
 /**
  * A client that is connected before the test uses it (the service's clients fail fast while connecting).
