@@ -110,8 +110,8 @@ export function startFallbackSync(options: FallbackSyncOptions): FallbackSync {
    */
   const streamCap = options.streamCap ?? 1_000_000;
   const resyncIfChangesLost = async () => {
-    await reader.trimTo(streamCap);
-    if (!lostPending && !(await reader.changesLost())) return;
+    const lost = await reader.capAndCheckLost(streamCap);
+    if (!lost && !lostPending) return;
     // First past what is in the stream now, then the snapshot: whatever happens after it is read as usual.
     await reader.skipToEnd();
     const at = Date.now();

@@ -54,23 +54,20 @@ export class ChangeStreamReader {
   }
 
   /**
-   * Keeps the stream at most `cap` entries long, dropping the oldest, and marks the changes lost when
-   * it dropped any. The queue's scripts append without a cap; this is the only place the stream is
+   * Keeps the stream at most `cap` entries long, dropping the oldest, and answers whether changes are
+   * lost: dropped now, or marked lost by an earlier pass (here or on another gateway) whose copy was not
+   * rebuilt yet. The queue's scripts append without a cap; this is the only place the stream is
    * trimmed, so a loss is seen where it happens rather than inferred. (It used to be inferred from the
    * group's `lag`, which Redis 7.0 answers from a read counter that an AOF reload can leave behind: a
-   * rebuild at `npm start` after a load run, with lag 2,255 on an empty stream.) The mark lives in
-   * Redis, so whichever gateway passes next rebuilds the copy, even if this one stops first.
+   * rebuild at `npm start` after a load run, with lag 2,255 on an empty stream.) One round trip per
+   * pass; a second only to mark a drop.
    */
-  async trimTo(cap: number): Promise<number> {
+  async capAndCheckLost(cap: number): Promise<boolean> {
     const { redis, stream } = this.options;
-    const dropped = Number(await redis.xtrim(stream, 'MAXLEN', cap));
+    const replies = (await redis.multi().xtrim(stream, 'MAXLEN', cap).exists(this.lostKey).exec()) ?? [];
+    const dropped = Number(replies[0]?.[1] ?? 0);
     if (dropped > 0) await redis.set(this.lostKey, String(dropped));
-    return dropped;
-  }
-
-  /** Whether changes were dropped before the group copied them (see `trimTo`), and the copy not yet rebuilt. */
-  async changesLost(): Promise<boolean> {
-    return (await this.options.redis.exists(this.lostKey)) === 1;
+    return dropped > 0 || Number(replies[1]?.[1] ?? 0) === 1;
   }
 
   /** The copy was rebuilt from Redis' state: the loss is repaired. */
