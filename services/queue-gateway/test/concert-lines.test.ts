@@ -6,6 +6,7 @@ import { createMetricsRegistry, createUpstream, type Registry, type Upstream } f
 import { waitFor } from '@ticketing/devstack/testing';
 import { bookingConcertCatalogue } from '../src/data-access/concert.catalogue';
 import { FallbackTokenRepository } from '../src/data-access/fallback/fallback-token.repository';
+import { parseMetrics, total } from '../src/domain/ops-snapshot';
 import type { WaiterState } from '../src/domain/waiting-room';
 import { QueueLines } from '../src/entry-points/jobs/queue-lines';
 import { createFallbackDb, type FallbackDb } from './support/fallback-db';
@@ -104,8 +105,7 @@ describe('a line per concert', () => {
     const lines = linesOf(file.prefixes.next(), metrics);
     const first = await join(lines, CONCERTS[0], ['ann', 'bob', 'cat']);
     await join(lines, CONCERTS[1], ['dan']);
-    const metric = async (name: string, line: string) =>
-      Number(new RegExp(`^${name}\\{[^}]*line="${line}"[^}]*\\} (\\S+)$`, 'm').exec(await metrics.metrics())?.[1]);
+    const metric = async (name: string, line: string) => total(parseMetrics(await metrics.metrics()), name, { line });
     first.line.admission.admitNow();
     // The count moves once the run's admissions are also written through to Postgres.
     await waitFor('the first line admitted', async () => ((await metric('queue_admitted_total', CONCERTS[0])) === 2 ? true : undefined));

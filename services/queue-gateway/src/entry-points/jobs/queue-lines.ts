@@ -60,8 +60,7 @@ export function startLine(id: string, settings: LineSettings): QueueLine {
     ...(settings.metrics ? { metrics: settings.metrics, line: id } : {}),
     onAdmitted: (tokens, at, expiresAt) => repository.markAdmitted(tokens, at, expiresAt),
   });
-  // The site line's counts are read by the queue routes (mounted without lines in some tests too).
-  if (settings.metrics && id !== SITE_LINE) queueMetrics(settings.metrics).readCountsFrom(id, () => store.counts(Date.now()));
+  if (settings.metrics) queueMetrics(settings.metrics).readCountsFrom(id, () => store.counts(Date.now()));
   const waiting = startWaitingRoom({ redis, store, presenceEveryMs: presenceInterval(config.QUEUE_ABANDON_AFTER_SECONDS), logger });
   return {
     id,
