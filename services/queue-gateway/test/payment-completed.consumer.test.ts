@@ -6,6 +6,7 @@ import { createKafka } from '@ticketing/service-kit';
 import { waitFor } from '@ticketing/devstack/testing';
 import { startPaymentCompletedConsumer, type PaymentCompletedConsumer } from '../src/entry-points/kafka/payment-completed.consumer';
 import { activeTokens, gatewayRig, silentLogger, through } from './support/gateway-fixture';
+import { KAFKA_BROKERS } from './support/queue-test-kit';
 
 /*
  * PaymentCompleted through the real broker (`npm test`'s Kafka) into the gateway's consumer, with a
@@ -13,12 +14,11 @@ import { activeTokens, gatewayRig, silentLogger, through } from './support/gatew
  * key prefix of the shared Redis and the fallback table in a throwaway schema.
  */
 
-const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 // The topic is shared with every other run on this broker: user ids unique to this run, so another
 // run's payment for a "payer" can never expire this run's token.
 const run = randomUUID().slice(0, 8);
 const user = (name: string) => `${name}-${run}`;
-const kafka = createKafka({ clientId: 'queue-gateway-test', brokers: BROKERS, logger: silentLogger() });
+const kafka = createKafka({ clientId: 'queue-gateway-test', brokers: KAFKA_BROKERS, logger: silentLogger() });
 
 const rig = gatewayRig({ schema: 'paid', sync: true });
 let consumer: PaymentCompletedConsumer;

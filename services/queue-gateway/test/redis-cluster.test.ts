@@ -12,7 +12,7 @@ import { Cluster, Redis } from 'ioredis';
 import type { Producer } from 'kafkajs';
 import { createKafka } from '@ticketing/service-kit';
 import { createFallbackDb, type FallbackDb } from './support/fallback-db';
-import { silentLogger } from './support/queue-test-kit';
+import { KAFKA_BROKERS, silentLogger } from './support/queue-test-kit';
 
 /*
  * The built gateway on a real Redis Cluster (3 masters, 3 replicas, each a redis-server with AOF, as
@@ -172,7 +172,7 @@ describe('the gateway on a Redis Cluster (REDIS_CLUSTER_NODES)', () => {
     await waitFor('the payer admitted', async () => ((await statusOf(paying)).status === 'ACTIVE' ? true : undefined), 15_000, 100);
     expect(await statusOf(next)).toMatchObject({ status: 'WAITING', position: 1 });
 
-    producer = createKafka({ clientId: 'cluster-test', brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','), logger: silentLogger() }).producer();
+    producer = createKafka({ clientId: 'cluster-test', brokers: KAFKA_BROKERS, logger: silentLogger() }).producer();
     await producer.connect();
     const event = newPaymentCompleted({ paymentId: randomUUID(), reservationId: randomUUID(), userId: payer, concertId, scheduleId: randomUUID(), seatNo: 1, amount: 80_000 });
     // The gateway's consumer joins its group in the background and starts from the newest offset: the

@@ -18,6 +18,8 @@ import { presenceInterval, startWaitingRoom, type RunningWaitingRoom } from '../
  */
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6380';
+/** The broker `npm test` started. */
+export const KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 
 export const silentLogger = (): Logger => createLogger({ service: 'queue-gateway-test', level: 'silent' });
 
