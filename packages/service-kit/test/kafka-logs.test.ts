@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
-import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import type { Admin, Consumer } from 'kafkajs';
-import { createKafka, createLogger } from '../src';
+import { createKafka } from '../src';
+import { captureLogs } from './support/capture-logs';
 
 /**
  * kafkajs's own log entries, through the service's logger, on the real broker `npm test` started. A
@@ -11,14 +11,9 @@ import { createKafka, createLogger } from '../src';
  */
 describe('kafkajs logs', () => {
   const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
-  const entries: { level: number; namespace?: string; msg: string; error?: string }[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      entries.push(JSON.parse(String(chunk)) as (typeof entries)[number]);
-      done();
-    },
-  });
-  const kafka = createKafka({ clientId: 'kafka-logs-test', brokers, logger: createLogger({ service: 'test', destination }) });
+  const { logger, lines } = captureLogs();
+  const entries = lines as { level: number; namespace?: string; msg: string; error?: string }[];
+  const kafka = createKafka({ clientId: 'kafka-logs-test', brokers, logger });
   const topic = `test.rebalance.${randomUUID()}`;
   const groupId = `rebalance-${randomUUID()}`;
   const consumers: Consumer[] = [];

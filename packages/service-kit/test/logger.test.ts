@@ -1,15 +1,6 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from '@jest/globals';
-import { createLogger, currentCorrelationId, runWithCorrelationId } from '../src';
-
-function capture() {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new PassThrough();
-  destination.on('data', (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
-  });
-  return { logger: createLogger({ service: 'svc', destination }), lines };
-}
+import { currentCorrelationId, runWithCorrelationId } from '../src';
+import { captureLogs as capture } from './support/capture-logs';
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 
