@@ -52,18 +52,31 @@ export interface HealthRouterOptions extends ReadinessOptions {
    * no, `/health/ready` answers only its status (and code), which is all a load balancer needs.
    */
   mayInspect?: (req: Request) => boolean;
-  /** Serve one result to every probe within this many ms (default 0: check on every probe). */
+  /**
+   * Serve a finished check's result to every probe within this many ms of its end (default 0). Probes that
+   * arrive while a check runs always share it, so a probe storm, or a dependency slow to answer, never
+   * stacks up checks.
+   */
   cacheMs?: number;
 }
 
 /** `GET /health/live` (the process runs) and `GET /health/ready` (its dependencies answer; 503 when it cannot serve). */
 export function healthRouter(checks: readonly ReadinessCheck[], options: HealthRouterOptions = {}): Router {
   const router = express.Router();
-  let last: { at: number; report: Promise<Awaited<ReturnType<typeof runReadinessChecks>>> } | undefined;
-  const report = () => {
-    const now = Date.now();
-    if (!last || now - last.at >= (options.cacheMs ?? 0)) last = { at: now, report: runReadinessChecks(checks, options) };
-    return last.report;
+  type Report = Awaited<ReturnType<typeof runReadinessChecks>>;
+  let last: { at: number; report: Report } | undefined;
+  let running: Promise<Report> | undefined;
+  const report = (): Promise<Report> => {
+    if (last && Date.now() - last.at < (options.cacheMs ?? 0)) return Promise.resolve(last.report);
+    running ??= runReadinessChecks(checks, options)
+      .then((result) => {
+        last = { at: Date.now(), report: result };
+        return result;
+      })
+      .finally(() => {
+        running = undefined;
+      });
+    return running;
   };
   router.get('/health/live', (_req, res) => {
     res.json({ status: 'live' });
