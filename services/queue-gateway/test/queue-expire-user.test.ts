@@ -23,7 +23,7 @@ describe('RedisQueueStore.expireUser', () => {
     expect(await store.lookup(token, t0 + 30)).toBeUndefined();
     expect(await file.redis.zcard(`${prefix}active`)).toBe(0);
     expect((await changes(file.redis, prefix)).filter((c) => c.status === 'EXPIRED')).toEqual([
-      expect.objectContaining({ token, userId: 'payer', activatedAt: String(t0), expiresAt: String(t0 + 60_000), at: String(t0 + 10) }),
+      expect.objectContaining({ token, userId: 'payer', activatedAt: t0, expiresAt: t0 + 60_000, at: t0 + 10 }),
     ]);
   });
 

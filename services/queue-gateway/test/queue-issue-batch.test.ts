@@ -59,9 +59,30 @@ describe('joining the line in batches', () => {
     const scriptRuns = sent.filter((name) => name === 'evalsha' || name === 'eval');
     expect(scriptRuns.length).toBeGreaterThanOrEqual(3);
     expect(scriptRuns.length).toBeLessThanOrEqual(4);
-    // The Postgres copy hears of every one of them.
+    // The line holds them in the order they asked, each at the place it was told.
+    expect(await file.redis.zrange(`${prefix}waiting`, '0', '-1')).toEqual(issued.map((token) => token.token));
+    // The Postgres copy hears of every one of them, one stream entry per script run.
     const recorded = await changes(file.redis, prefix);
     expect(recorded.filter((change) => change.status === 'WAITING').map((change) => change.userId)).toEqual(users);
+    expect(await file.redis.xlen(`${prefix}changes`)).toBe(3);
+  });
+
+  it('when a person whose slot ran out rejoins between two newcomers in one batch, then the three queue in that order and each is told its real place', async () => {
+    const prefix = file.prefixes.next();
+    const store = new RedisQueueStore(own, { prefix, abandonAfterMs: 60_000 });
+    const t0 = Date.now();
+    await store.issue('back-again', t0);
+    await store.admit({ maxActive: 1, activeTtlMs: 1, abandonBefore: 0, now: t0 });
+    await store.issue('ahead', t0);
+
+    // At t0 + 5 the slot has run out but no tick swept it: the rejoin retires it inside the batch.
+    const [first, again, last] = await Promise.all([store.issue('newcomer-1', t0 + 5), store.issue('back-again', t0 + 5), store.issue('newcomer-2', t0 + 5)]);
+
+    expect([first.position, again.position, last.position]).toEqual([2, 3, 4]);
+    expect(again).toMatchObject({ created: true, status: 'WAITING' });
+    const line = await file.redis.zrange(`${prefix}waiting`, '0', '-1');
+    expect(line.slice(1)).toEqual([first.token, again.token, last.token]);
+    expect(await file.redis.zcard(`${prefix}active`)).toBe(0);
   });
 
   it('when the same person asks twice in one batch, then the second answer is the first place (one place per user), and a later join queues behind it', async () => {
@@ -75,6 +96,19 @@ describe('joining the line in batches', () => {
     expect(again).toMatchObject({ token: first.token, created: false, status: 'WAITING', position: 1 });
     expect(other).toMatchObject({ created: true, status: 'WAITING', position: 2 });
     expect(await store.counts(now)).toMatchObject({ waiting: 2 });
+  });
+
+  it('when one tick admits more people than one stream entry holds, then every admission reaches the change stream', async () => {
+    const prefix = file.prefixes.next();
+    const store = new RedisQueueStore(own, { prefix, abandonAfterMs: 60_000 });
+    const now = Date.now();
+    const tokens = (await Promise.all(Array.from({ length: 600 }, (_, i) => store.issue(`many-${i}`, now)))).map((issued) => issued.token);
+
+    const { admitted } = await store.admit({ maxActive: 600, activeTtlMs: 60_000, abandonBefore: 0, now });
+
+    expect(admitted).toEqual(tokens);
+    const active = (await changes(file.redis, prefix)).filter((change) => change.status === 'ACTIVE');
+    expect(active.map((change) => change.token)).toEqual(tokens);
   });
 
   it('when Redis refuses a batch, then every join in it fails (none is answered with a place it did not get)', async () => {

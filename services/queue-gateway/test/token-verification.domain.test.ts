@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { viewFromFallback, type FallbackTokenRecord } from '../src/domain/fallback-token';
-import { parseTokenChange, supersedes, type TokenChange } from '../src/domain/token-change';
+import { parseTokenChange, parseTokenChanges, supersedes, type TokenChange } from '../src/domain/token-change';
 
 const NOW = 1_800_000_000_000;
 const row = (overrides: Partial<FallbackTokenRecord>): FallbackTokenRecord => ({
@@ -42,6 +42,22 @@ describe('parseTokenChange', () => {
     ['a time beyond what Postgres stores', ['token', 'a', 'status', 'ACTIVE', 'at', '9999999999999999']],
   ])('when the entry has %s, then it is not a change', (_label, fields) => {
     expect(parseTokenChange(fields)).toBeUndefined();
+  });
+});
+
+describe('parseTokenChanges', () => {
+  it('when an entry holds a script run\'s changes, then each group from one `token` field to the next is one change, in order', () => {
+    const fields = [
+      'token', 'a', 'userId', 'u1', 'status', 'WAITING', 'issuedAt', '100', 'activatedAt', '', 'expiresAt', '', 'at', '100',
+      'token', 'b', 'status', 'GONE', 'at', '100',
+      'token', 'c', 'userId', 'u3', 'status', 'EXPIRED', 'issuedAt', '', 'activatedAt', '', 'expiresAt', '', 'at', '101',
+    ];
+
+    expect(parseTokenChanges(fields)).toEqual([
+      { token: 'a', userId: 'u1', status: 'WAITING', issuedAt: 100, activatedAt: undefined, expiresAt: undefined, at: 100 },
+      undefined,
+      { token: 'c', userId: 'u3', status: 'EXPIRED', issuedAt: undefined, activatedAt: undefined, expiresAt: undefined, at: 101 },
+    ]);
   });
 });
 

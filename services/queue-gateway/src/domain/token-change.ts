@@ -49,6 +49,23 @@ export function parseTokenChange(fields: readonly string[]): TokenChange | undef
 }
 
 /**
+ * Reads a stream entry holding one script run's changes: groups of fields, each starting at a `token`
+ * field (queue-lua/common.lua.ts, `finish`). An entry of one change is one group. Each group is read by
+ * parseTokenChange: undefined stands for a group that is not a token change.
+ */
+export function parseTokenChanges(fields: readonly string[]): (TokenChange | undefined)[] {
+  const groups: (TokenChange | undefined)[] = [];
+  let start = 0;
+  for (let i = 2; i <= fields.length; i += 2) {
+    if (i === fields.length || fields[i] === 'token') {
+      groups.push(parseTokenChange(fields.slice(start, i)));
+      start = i;
+    }
+  }
+  return groups;
+}
+
+/**
  * Whether `candidate` should replace `current` as the latest known state of one token: a later change
  * wins; at the same millisecond the further lifecycle step wins (WAITING → ACTIVE → EXPIRED never runs
  * backwards), so the outcome never depends on the order in which two consumers apply them. The upsert's

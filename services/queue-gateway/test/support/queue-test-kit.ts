@@ -7,6 +7,7 @@ import { RedisQueueStore } from '../../src/data-access/redis-queue/queue.store';
 import type { AdmissionLimit } from '../../src/domain/admission-limit';
 import type { TokenLookup } from '../../src/domain/queue-token';
 import { waitEstimator } from '../../src/domain/wait-estimate';
+import { parseTokenChanges, type TokenChange } from '../../src/domain/token-change';
 import type { QueueEventsTiming } from '../../src/entry-points/http/queue-events.routes';
 import { wireHttp } from '../../src/wiring';
 import { admissionLimitOf, type AdmissionConfig } from '../../src/entry-points/jobs/admission.job';
@@ -185,14 +186,13 @@ export async function call(server: { url: string }, method: string, path: string
   return { status: res.status, body, headers: res.headers };
 }
 
-/** One entry of the `changes` stream as a plain object. */
-export type Change = Record<'token' | 'userId' | 'status' | 'issuedAt' | 'activatedAt' | 'expiresAt' | 'at', string>;
-
-export async function changes(redis: Redis, prefix: string): Promise<Change[]> {
+/** Every change in the `changes` stream, in order, read as the fallback sync reads them. */
+export async function changes(redis: Redis, prefix: string): Promise<TokenChange[]> {
   const entries = await redis.xrange(`${prefix}changes`, '-', '+');
-  return entries.map(([, fields]) => {
-    const record: Record<string, string> = {};
-    for (let i = 0; i < fields.length; i += 2) record[fields[i]!] = fields[i + 1]!;
-    return record as Change;
-  });
+  return entries.flatMap(([id, fields]) =>
+    parseTokenChanges(fields).map((change) => {
+      if (!change) throw new Error(`stream entry ${id} holds a group that is not a token change: ${fields.join(' ')}`);
+      return change;
+    }),
+  );
 }

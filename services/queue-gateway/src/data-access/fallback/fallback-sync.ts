@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { repeatEvery, type Logger, type RedisClient } from '@ticketing/service-kit';
-import { parseTokenChange, type TokenChange } from '../../domain/token-change';
+import { parseTokenChanges, type TokenChange } from '../../domain/token-change';
 import { ChangeStreamReader } from '../redis-queue/change-stream';
 import type { StreamEntry } from '../redis-queue/stream-reply';
 
@@ -89,10 +89,14 @@ export function startFallbackSync(options: FallbackSyncOptions): FallbackSync {
   const apply = async (entries: StreamEntry[]) => {
     const changes: TokenChange[] = [];
     for (const entry of entries) {
-      const change = entry.fields ? parseTokenChange(entry.fields) : undefined;
-      if (change) changes.push(change);
-      else if (entry.fields) logger.warn({ id: entry.id }, 'skipped a stream entry that is not a token change');
-      else lostPending = true;
+      if (!entry.fields) {
+        lostPending = true;
+        continue;
+      }
+      for (const change of parseTokenChanges(entry.fields)) {
+        if (change) changes.push(change);
+        else logger.warn({ id: entry.id }, 'skipped a stream entry that is not a token change');
+      }
     }
     step = 'postgres';
     await repository.upsertChanges(changes);

@@ -22,7 +22,7 @@ export interface QueueFeed {
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
 const number = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
 
-/** Reads one feed message (the JSON of `publishFeed` in queue-lua/common.lua.ts; an empty Lua table arrives as `{}`). */
+/** Reads one feed message (the JSON of `finish` in queue-lua/common.lua.ts; an empty Lua table arrives as `{}`). */
 function parseFeedMessage(message: string): QueueFeedEvent | undefined {
   let raw: unknown;
   try {

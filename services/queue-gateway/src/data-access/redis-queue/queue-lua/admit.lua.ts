@@ -81,7 +81,7 @@ redis.call('HSET', P .. 'stats', 'rate', string.format('%.6f', rate), 'lastTickA
 local admittedTotal = redis.call('HINCRBY', P .. 'stats', 'admittedTotal', #admitted)
 
 local waiting = redis.call('ZCARD', waitingKey)
-publishFeed(P, admitted, { n = admittedTotal, r = rate, w = waiting, x = expiresAtOfBatch })
+finish(P, admitted, { n = admittedTotal, r = rate, w = waiting, x = expiresAtOfBatch })
 local first = redis.call('ZRANGE', activeKey, 0, 0, 'WITHSCORES')
 return { admitted, dropped, waiting, redis.call('ZCARD', activeKey), first[2] or '' }
 `;

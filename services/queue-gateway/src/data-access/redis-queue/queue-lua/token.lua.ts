@@ -22,10 +22,30 @@ local rate, lastTick = stats(P)
 -- The line's on-sale time while people wait in its pre-queue (read once; kept current below).
 local opening = tonumber(redis.call('GET', P .. 'opensAt'))
 
+-- New places in line, written to the line's sets once per run (one INCRBY and two ZADDs for the whole
+-- batch, not per person). Until then a new token is last in line at 'length', the line's length
+-- counting them; anything that reads or changes the line itself (the opening, a returning user) writes
+-- them first.
+local joined, length = {}, nil
+local function writeJoined()
+  if #joined == 0 then return end
+  local last = redis.call('INCRBY', P .. 'seq', #joined / 2)
+  local first = last - #joined / 2
+  local line, seen = {}, {}
+  for i = 1, #joined, 2 do
+    line[i], line[i + 1] = first + (i + 1) / 2, joined[i]
+    seen[i], seen[i + 1] = joined[i + 1], joined[i]
+  end
+  redis.call('ZADD', P .. 'waiting', unpack(line))
+  redis.call('ZADD', P .. 'seen', unpack(seen))
+  joined = {}
+end
+
 local function issue(userId, token, now, opensAt, draw)
   if opening and now >= opening then
+    writeJoined()
     openIfDue(P, now, holdMs)
-    opening = nil
+    opening, length = nil, nil
   end
   local uk = P .. 'u:' .. userId
   local early = opensAt and now < opensAt
@@ -35,6 +55,7 @@ local function issue(userId, token, now, opensAt, draw)
   -- Claims the user's one place for the new token, or answers the token that holds it.
   local existing = redis.call('SET', uk, token, 'NX', 'GET', 'PXAT', keysUntil)
   if existing then
+    writeJoined()
     local tk = P .. 't:' .. existing
     local h = redis.call('HMGET', tk, 'status', 'issuedAt', 'expiresAt')
     local status, position = live(P, existing, h[1], h[3], now)
@@ -52,6 +73,7 @@ local function issue(userId, token, now, opensAt, draw)
     end
     -- An active slot past its expiry the admitter has not swept yet: retire it, then issue anew.
     retire(P, existing, now, userId)
+    length = nil
     redis.call('SET', uk, token, 'PXAT', keysUntil)
   end
 
@@ -68,14 +90,13 @@ local function issue(userId, token, now, opensAt, draw)
     change(P, token, userId, 'WAITING', int(now), '', '', int(now))
     return { token, 1, 'PRE_QUEUE', 0, int(now), '', rate, lastTick, int(opensAt) }
   end
-  local seq = redis.call('INCR', P .. 'seq')
-  redis.call('ZADD', P .. 'waiting', seq, token)
-  redis.call('ZADD', P .. 'seen', now, token)
+  -- The newest token is last in line: its place is the line's length.
+  length = (length or redis.call('ZCARD', P .. 'waiting') + #joined / 2) + 1
+  joined[#joined + 1], joined[#joined + 2] = token, now
   redis.call('HSET', tk, 'userId', userId, 'status', 'WAITING', 'issuedAt', int(now))
   redis.call('PEXPIREAT', tk, keysUntil)
   change(P, token, userId, 'WAITING', int(now), '', '', int(now))
-  -- The newest token is last in line: its place is the line's length.
-  return { token, 1, 'WAITING', redis.call('ZCARD', P .. 'waiting'), int(now), '', rate, lastTick, '' }
+  return { token, 1, 'WAITING', length, int(now), '', rate, lastTick, '' }
 end
 
 local reply, n = {}, 0
@@ -84,7 +105,8 @@ for i = 3, #ARGV, 5 do
   -- A flat reply: a missing value would shift every later person's fields, so none may be nil.
   for k = 1, 9 do n = n + 1; reply[n] = one[k] or '' end
 end
-publishFeed(P, {})
+writeJoined()
+finish(P, {})
 return reply
 `;
 
@@ -121,7 +143,7 @@ local h = redis.call('HMGET', P .. 't:' .. token, 'userId', 'status', 'expiresAt
 if not h[1] then return '' end
 local status = live(P, token, h[2], h[3], now)
 retire(P, token, now, h[1])
-publishFeed(P, {})
+finish(P, {})
 return status or ''
 `;
 
@@ -136,7 +158,7 @@ if not token then return nil end
 local issuedAt = tonumber(redis.call('HGET', P .. 't:' .. token, 'issuedAt'))
 if cutoff and issuedAt and issuedAt > cutoff then return nil end
 retire(P, token, now, userId)
-publishFeed(P, {})
+finish(P, {})
 return token
 `;
 
@@ -202,5 +224,6 @@ redis.call('PEXPIREAT', tk, int(ends + graceMs))
 local uk = P .. 'u:' .. h[1]
 if redis.call('GET', uk) == token then redis.call('PEXPIREAT', uk, int(ends + graceMs)) end
 change(P, token, h[1], 'ACTIVE', h[3] or '', int(activatedAt), int(ends), int(now))
+finish(P, {})
 return ends
 `;
