@@ -43,6 +43,25 @@ describe('abandonment', () => {
     await queue.close();
   });
 
+  it('when people wait, from the start or from the pre-queue, then their keys have no expiry: they live as long as the place, and the sweep of silent waiters removes them', async () => {
+    const prefix = prefixes.next();
+    const store = new RedisQueueStore(file.redis, { prefix, abandonAfterMs: 1_000 });
+    const t0 = Date.now();
+    const keysOf = (userId: string, token: string) => [`${prefix}u:${userId}`, `${prefix}t:${token}`];
+    const ttls = (keys: string[]) => Promise.all(keys.map((key) => file.redis.pttl(key)));
+    const waiting = keysOf('in-line', (await store.issue('in-line', t0)).token);
+    const early = keysOf('early', (await store.issue('early', t0, t0 + 50)).token);
+
+    // Before the opening a pre-queue token's keys lapse unless the opening takes them in; at it, they stay.
+    expect((await ttls(early)).every((ttl) => ttl > 0)).toBe(true);
+    await store.lookup('-', t0 + 100);
+    expect(await ttls([...waiting, ...early])).toEqual([-1, -1, -1, -1]);
+
+    // Nobody polled: one tick past the abandonment window ends both places and their keys.
+    expect((await store.admit({ maxActive: 0, activeTtlMs: 1_000, abandonBefore: t0 + 1_000, now: t0 + 1_100 })).dropped).toBe(2);
+    expect(await file.redis.exists(...waiting, ...early)).toBe(0);
+  });
+
   it('when more users went silent than one tick sweeps, then each tick drops a bounded batch until all are gone', async () => {
     const prefix = prefixes.next();
     const store = new RedisQueueStore(file.redis, { prefix, abandonAfterMs: 1_000 });

@@ -10,9 +10,10 @@ import { COUNTS_LUA, END_WITH_HOLD_LUA, EXPIRE_USER_LUA, ISSUE_LUA, LEAVE_LUA, L
 import { admissionRate, int, list, optionalNumber, status, text, type Reply } from './queue-reply';
 
 /**
- * How long a token's keys outlive the moment it stops being live. The admission sweep reads the user id
- * from the hash when it retires an expired or abandoned token (for the change stream); the grace lets a
- * late sweep still find it. Liveness itself is decided by the sets and the clock, never by this TTL.
+ * How long an active or pre-queue token's keys outlive the moment it stops being live. The admission
+ * sweep reads the user id from the hash when it retires an expired token (for the change stream); the
+ * grace lets a late sweep still find it. Liveness itself is decided by the sets and the clock, never by
+ * this TTL. A waiting token's keys have none: they end with its place (queue-lua/common.lua.ts).
  */
 const KEY_GRACE_MS = 60_000;
 
@@ -121,6 +122,7 @@ function withQueueCommands(redis: RedisClient): RedisClient & QueueCommands {
  */
 export class RedisQueueStore {
   private readonly redis: RedisClient & QueueCommands;
+  /** How long after a line's opening its pre-queue tokens' keys live without the opening taking them in. */
   private readonly holdMs: number;
   /** The key every script declares: it routes the script to the line's slot on a Redis Cluster. */
   private readonly slotKey: string;
@@ -203,7 +205,7 @@ export class RedisQueueStore {
 
   /** The token's live state, or undefined when unknown or expired; `touch` counts as a poll of a waiting user. */
   async lookup(token: string, now: number, options: LookupOptions = { touch: false }): Promise<TokenView | undefined> {
-    const reply = await this.redis.queueLookup(this.slotKey, this.prefix, token, now, options.touch ? 1 : 0, this.holdMs);
+    const reply = await this.redis.queueLookup(this.slotKey, this.prefix, token, now, options.touch ? 1 : 0);
     if (!reply) return undefined;
     const activatedAt = optionalNumber(reply, 4);
     const expiresAt = optionalNumber(reply, 5);
@@ -230,7 +232,7 @@ export class RedisQueueStore {
     const states = new Map<string, WaiterState>();
     for (let start = 0; start < tokens.length; start += TOUCH_BATCH) {
       const batch = tokens.slice(start, start + TOUCH_BATCH);
-      const reply = await this.redis.queueTouch(this.slotKey, this.prefix, now, this.holdMs, ...batch);
+      const reply = await this.redis.queueTouch(this.slotKey, this.prefix, now, ...batch);
       const admittedBefore = int(reply, reply.length - 1);
       batch.forEach((token, i) => {
         const position = int(reply, 2 * i);

@@ -19,9 +19,8 @@ local abandonBefore, maxSweep = tonumber(ARGV[5]), tonumber(ARGV[6])
 local graceMs, windowMs = tonumber(ARGV[7]), tonumber(ARGV[8])
 local activeKey, waitingKey = P .. 'active', P .. 'waiting'
 
--- 0. At the on-sale time the pre-queue joins the line in its random order (the keys' hold period is
---    the abandonment window plus the grace, as the store computes it).
-openIfDue(P, now, now - abandonBefore + graceMs)
+-- 0. At the on-sale time the pre-queue joins the line in its random order.
+openIfDue(P, now)
 
 -- 1. Active slots past their TTL free themselves (their keys lapse by PEXPIREAT; here the set and the
 --    change stream catch up). Bounded per tick; leftovers still count as taken until the next tick.

@@ -12,6 +12,11 @@
  *   P..'active'     ZSET token → expiresAt (ms)
  *   P..'t:'..token  HASH userId, status, issuedAt, activatedAt, expiresAt
  *   P..'u:'..userId STRING → token (one place per user)
+ *                   A waiting token's two keys have no TTL: they live exactly as long as its place, which
+ *                   ends by leaving, by admission, or by the admission tick's sweep of silent waiters
+ *                   ('seen'), all of which retire them in the same step. An active token's keys lapse a
+ *                   grace period after its slot (the sweep still finds the user); a pre-queue token's a
+ *                   hold period after the opening, unless the opening (which keeps them) happened.
  *   P..'e:'..token  STRING → userId of an ended token, for 10 minutes: a payment may be asked for again
  *                   with its Idempotency-Key after paying ended the token, before the Postgres copy has it
  *   P..'pre'        ZSET pre-queue token → a random draw (CSPRNG, drawn by the gateway): people who joined
@@ -85,8 +90,8 @@ end
 -- The opening of a line with an on-sale time, done once, atomically, by whichever script runs first at or
 -- after it: everyone in the pre-queue joins the line in the order of their random draws (a uniform
 -- shuffle, since each draw is an independent CSPRNG number), ahead of anyone who arrives later; their
--- abandonment clocks start now.
-local function openIfDue(P, now, holdMs)
+-- abandonment clocks start now, and their keys live as long as their places (see the key layout).
+local function openIfDue(P, now)
   local at = tonumber(redis.call('GET', P .. 'opensAt'))
   if not at or now < at then return end
   for _, token in ipairs(redis.call('ZRANGE', P .. 'pre', 0, -1)) do
@@ -96,9 +101,9 @@ local function openIfDue(P, now, holdMs)
       redis.call('ZADD', P .. 'waiting', redis.call('INCR', P .. 'seq'), token)
       redis.call('ZADD', P .. 'seen', now, token)
       redis.call('HSET', tk, 'status', 'WAITING')
-      redis.call('PEXPIREAT', tk, int(now + holdMs))
+      redis.call('PERSIST', tk)
       local uk = P .. 'u:' .. userId
-      if redis.call('GET', uk) == token then redis.call('PEXPIREAT', uk, int(now + holdMs)) end
+      if redis.call('GET', uk) == token then redis.call('PERSIST', uk) end
     end
   end
   redis.call('DEL', P .. 'pre', P .. 'opensAt')

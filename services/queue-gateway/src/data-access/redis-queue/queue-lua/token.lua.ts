@@ -9,7 +9,7 @@ import { COMMON_LUA } from './common.lua';
  * Joins several people in one run, in the order given (the gateway batches the joins that arrive
  * together; domain order is arrival order). Each person is handled exactly as if alone, one after the
  * other, so the same user twice in a batch gets one token (the second is "already queued").
- * ARGV: P, holdMs (how long a waiting token's keys live without a poll), then five per person: userId,
+ * ARGV: P, holdMs (how long after the opening a pre-queue token's keys live), then five per person: userId,
  * newToken, now, opensAt|'' (the line's on-sale time), draw (a random number for the pre-queue's shuffle).
  * Reply: nine per person: token, created (1|0), status, position, issuedAt, expiresAt|'', rate|'',
  * lastTickAt|'', opensAt|''.
@@ -44,16 +44,18 @@ end
 local function issue(userId, token, now, opensAt, draw)
   if opening and now >= opening then
     writeJoined()
-    openIfDue(P, now, holdMs)
+    openIfDue(P, now)
     opening, length = nil, nil
   end
   local uk = P .. 'u:' .. userId
   local early = opensAt and now < opensAt
-  -- A new token's keys live a hold period without polls; in the pre-queue, a hold period after the
-  -- opening (arriving early is not a reason to lose out).
-  local keysUntil = int((early and opensAt or now) + holdMs)
+  -- A waiting token's keys live as long as its place; a pre-queue token's lapse a hold period after the
+  -- opening unless the opening keeps them (arriving early is not a reason to lose out).
+  local keysUntil = early and int(opensAt + holdMs)
   -- Claims the user's one place for the new token, or answers the token that holds it.
-  local existing = redis.call('SET', uk, token, 'NX', 'GET', 'PXAT', keysUntil)
+  local existing
+  if early then existing = redis.call('SET', uk, token, 'NX', 'GET', 'PXAT', keysUntil)
+  else existing = redis.call('SET', uk, token, 'NX', 'GET') end
   if existing then
     writeJoined()
     local tk = P .. 't:' .. existing
@@ -67,14 +69,12 @@ local function issue(userId, token, now, opensAt, draw)
     elseif status == 'WAITING' then
       -- Asking again shows the user is still there: it refreshes the abandonment clock like a poll.
       redis.call('ZADD', P .. 'seen', now, existing)
-      redis.call('PEXPIREAT', tk, int(now + holdMs))
-      redis.call('PEXPIREAT', uk, int(now + holdMs))
       return { existing, 0, status, position, h[2], '', rate, lastTick, '' }
     end
     -- An active slot past its expiry the admitter has not swept yet: retire it, then issue anew.
     retire(P, existing, now, userId)
     length = nil
-    redis.call('SET', uk, token, 'PXAT', keysUntil)
+    if early then redis.call('SET', uk, token, 'PXAT', keysUntil) else redis.call('SET', uk, token) end
   end
 
   -- activatedAt and expiresAt are absent until admission sets them.
@@ -94,7 +94,6 @@ local function issue(userId, token, now, opensAt, draw)
   length = (length or redis.call('ZCARD', P .. 'waiting') + #joined / 2) + 1
   joined[#joined + 1], joined[#joined + 2] = token, now
   redis.call('HSET', tk, 'userId', userId, 'status', 'WAITING', 'issuedAt', int(now))
-  redis.call('PEXPIREAT', tk, keysUntil)
   change(P, token, userId, 'WAITING', int(now), '', '', int(now))
   return { token, 1, 'WAITING', length, int(now), '', rate, lastTick, '' }
 end
@@ -111,26 +110,21 @@ return reply
 `;
 
 /**
- * ARGV: P, token, now, touch (1|0), holdMs.
+ * ARGV: P, token, now, touch (1|0).
  * Reply: nil, or userId, status, position, issuedAt, activatedAt|'', expiresAt|'', rate|'', lastTickAt|'',
  * admittedTotal (the feed's cursor: admissions so far, all of them from ahead of any waiting token),
  * opensAt|'' (a PRE_QUEUE token's on-sale time).
  */
 export const LOOKUP_LUA = `${COMMON_LUA}
 local P, token = ARGV[1], ARGV[2]
-local now, touch, holdMs = tonumber(ARGV[3]), ARGV[4] == '1', tonumber(ARGV[5])
-openIfDue(P, now, holdMs)
+local now, touch = tonumber(ARGV[3]), ARGV[4] == '1'
+openIfDue(P, now)
 local tk = P .. 't:' .. token
 local h = redis.call('HMGET', tk, 'userId', 'status', 'issuedAt', 'activatedAt', 'expiresAt')
 if not h[1] then return nil end
 local status, position = live(P, token, h[2], h[5], now)
 if not status then return nil end
-if touch and status == 'WAITING' then
-  redis.call('ZADD', P .. 'seen', now, token)
-  redis.call('PEXPIREAT', tk, int(now + holdMs))
-  local uk = P .. 'u:' .. h[1]
-  if redis.call('GET', uk) == token then redis.call('PEXPIREAT', uk, int(now + holdMs)) end
-end
+if touch and status == 'WAITING' then redis.call('ZADD', P .. 'seen', now, token) end
 local rate, lastTick, admittedTotal = stats(P)
 local opensAt = status == 'PRE_QUEUE' and redis.call('GET', P .. 'opensAt') or ''
 return { h[1], status, position, h[3], h[4] or '', h[5] or '', rate, lastTick, admittedTotal, opensAt }
@@ -166,14 +160,14 @@ return token
  * The presence of the waiters connected to one gateway process, in one call per batch: each waiting
  * token's abandonment clock is refreshed as a poll would (a person with an open long-poll or event
  * stream is there), and each token's state comes back so the process can correct what it pushed.
- * ARGV: P, now, holdMs, token…  Reply: per token, its position (> 0 waiting), 0 (active) or -1 (not
+ * ARGV: P, now, token…  Reply: per token, its position (> 0 waiting), 0 (active) or -1 (not
  * live), then expiresAt|''; and last the admittedTotal cursor.
  */
 export const TOUCH_LUA = `${COMMON_LUA}
-local P, now, holdMs = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-openIfDue(P, now, holdMs)
+local P, now = ARGV[1], tonumber(ARGV[2])
+openIfDue(P, now)
 local reply = {}
-for i = 4, #ARGV do
+for i = 3, #ARGV do
   local token = ARGV[i]
   local tk = P .. 't:' .. token
   local h = redis.call('HMGET', tk, 'userId', 'status', 'expiresAt')
@@ -181,9 +175,6 @@ for i = 4, #ARGV do
   if h[1] then status, position = live(P, token, h[2], h[3], now) end
   if status == 'WAITING' then
     redis.call('ZADD', P .. 'seen', now, token)
-    redis.call('PEXPIREAT', tk, int(now + holdMs))
-    local uk = P .. 'u:' .. h[1]
-    if redis.call('GET', uk) == token then redis.call('PEXPIREAT', uk, int(now + holdMs)) end
   elseif not status then
     position = -1
   end
