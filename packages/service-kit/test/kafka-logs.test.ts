@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import type { Admin, Consumer } from 'kafkajs';
+import { Partitioners, type Admin, type Consumer } from 'kafkajs';
 import { createKafka } from '../src';
 import { captureLogs } from './support/capture-logs';
 
@@ -57,4 +57,15 @@ describe('kafkajs logs', () => {
     expect(rebalancing.map((entry) => entry.level)).toEqual(rebalancing.map(() => 30));
     expect(entries.filter((entry) => entry.level >= 40)).toEqual([]);
   }, 60_000);
+
+  it('when a broker is still loading its coordinator, or a producer limits its retries on purpose, then kafkajs\'s entries go out at info', () => {
+    const before = entries.length;
+    // The payment outbox's producer, as configured there (kafkajs warns as it is created).
+    kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner, retry: { retries: 3 } });
+    // The entry kafkajs's connection writes when a fresh broker answers COORDINATOR_LOAD_IN_PROGRESS.
+    kafka.logger().namespace('Connection').error('Response InitProducerId(key: 22, version: 1)', { error: "The coordinator is loading and hence can't process requests for this group" });
+
+    const logged = entries.slice(before);
+    expect(logged.map((entry) => [entry.namespace, entry.level])).toEqual([['Producer', 30], ['Connection', 30]]);
+  });
 });

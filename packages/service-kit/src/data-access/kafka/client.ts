@@ -10,17 +10,27 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 };
 
 /**
- * What kafkajs reports as an error while it does its normal work. A consumer group rebalances whenever
- * a member joins or leaves (a second gateway starts, one stops): kafkajs logs the heartbeat's answer at
- * ERROR and its re-join at WARN, then carries on. An operator should not be paged for that, so those
- * entries go out at INFO. Matched on kafkajs's own message for the protocol error
- * (REBALANCE_IN_PROGRESS), which its entries carry in `error`.
+ * What kafkajs reports as an error while it does its normal work, matched on kafkajs's own message for
+ * the protocol error, which its entries carry in `error`:
+ * - REBALANCE_IN_PROGRESS: a consumer group rebalances whenever a member joins or leaves (a second
+ *   gateway starts, one stops); kafkajs logs the heartbeat's answer at ERROR and its re-join at WARN,
+ *   then carries on.
+ * - COORDINATOR_LOAD_IN_PROGRESS: a broker that just started answers "loading" until its group
+ *   coordinator is ready; kafkajs retries (seen at every `npm start` on a fresh broker).
+ * An operator should not be paged for those, so they go out at INFO.
  */
-const ROUTINE_ERRORS = new Set(['The group is rebalancing, so a rejoin is needed']);
+const ROUTINE_ERRORS = new Set(['The group is rebalancing, so a rejoin is needed', "The coordinator is loading and hence can't process requests for this group"]);
+
+/**
+ * kafkajs's warnings about choices this project makes on purpose, also at INFO. The payment outbox's
+ * producer is idempotent with few retries: the relay's own backoff resends, and the sink stores each
+ * eventId once, so kafkajs's "may invalidate EoS" at every start says nothing an operator must act on.
+ */
+const DELIBERATE_CHOICES = new Set(['Limiting retries for the idempotent producer may invalidate EoS guarantees']);
 
 function levelOf(entry: LogEntry): 'error' | 'warn' | 'info' | 'debug' {
   const error = (entry.log as { error?: unknown }).error;
-  if (typeof error === 'string' && ROUTINE_ERRORS.has(error)) return 'info';
+  if ((typeof error === 'string' && ROUTINE_ERRORS.has(error)) || DELIBERATE_CHOICES.has(entry.log.message)) return 'info';
   return LEVELS[entry.level] ?? 'info';
 }
 
