@@ -1,13 +1,11 @@
-import { PassThrough } from 'node:stream';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AppError, createLogger, createMetricsRegistry, createServiceApp, listen, parseInput, type RunningServer } from '../src';
 import { z } from 'zod';
+import { logLines } from '@ticketing/devstack/testing';
 
 describe('createServiceApp', () => {
-  const logLines: string[] = [];
-  const destination = new PassThrough();
-  destination.on('data', (chunk: Buffer) => logLines.push(...chunk.toString().split('\n').filter(Boolean)));
+  const { destination, lines: written } = logLines();
   let server: RunningServer;
   let readyAnswer = true;
 
@@ -117,7 +115,7 @@ describe('createServiceApp', () => {
       headers: { 'x-queue-token': 'queue-token-value-1234', authorization: 'Bearer jwt-value-5678', 'x-internal-token': 'internal-secret-9999' },
     });
     await new Promise((resolve) => setImmediate(resolve));
-    const all = logLines.join('\n');
+    const all = written.join('\n');
 
     expect(all).toContain('/conflict');
     for (const secret of ['queue-token-value-1234', 'jwt-value-5678', 'internal-secret-9999']) expect(all).not.toContain(secret);

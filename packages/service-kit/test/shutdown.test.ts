@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from '@jest/globals';
+import { logLines } from '@ticketing/devstack/testing';
 import { createLogger, ShutdownManager } from '../src';
 
 describe('ShutdownManager', () => {
@@ -32,9 +33,7 @@ describe('ShutdownManager', () => {
 
   it('when a step has a time limit and hangs, then the next steps still run, and it is logged as cut short, not as failed', async () => {
     const calls: string[] = [];
-    const lines: string[] = [];
-    const destination = new PassThrough();
-    destination.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
+    const { destination, lines } = logLines();
     const manager = new ShutdownManager(createLogger({ service: 'svc', destination }));
     manager.add('postgres', () => { calls.push('postgres'); });
     manager.add('consumer', () => new Promise(() => undefined), { timeoutMs: 50 });

@@ -5,3 +5,4 @@ export * from './wait-for';
 export * from './interleaved-rounds';
 export * from './service-process';
 export * from './test-schema';
+export * from './log-lines';

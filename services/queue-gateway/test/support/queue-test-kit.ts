@@ -1,7 +1,7 @@
-import { PassThrough } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll } from '@jest/globals';
+import { logLines } from '@ticketing/devstack/testing';
 import { createLogger, createMetricsRegistry, DEV_CREDENTIALS, listen, type Logger, type Registry, type RunningServer } from '@ticketing/service-kit';
 import { RedisQueueStore } from '../../src/data-access/redis-queue/queue.store';
 import type { AdmissionLimit } from '../../src/domain/admission-limit';
@@ -26,9 +26,7 @@ export const silentLogger = (): Logger => createLogger({ service: 'queue-gateway
 
 /** A logger whose lines (one JSON object each, as written) are kept in `lines`, for tests that read the logs. */
 export function capturingLogger(level = 'info'): { logger: Logger; lines: string[] } {
-  const lines: string[] = [];
-  const destination = new PassThrough();
-  destination.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
+  const { destination, lines } = logLines();
   return { logger: createLogger({ service: 'queue-gateway-test', level, destination }), lines };
 }
 
