@@ -78,6 +78,19 @@ describe('FallbackTokenRepository', () => {
       const rows = await db.prisma.queueToken.count({ where: { userId: { startsWith: 'u-bulk-' } } });
       expect(rows).toBe(1_000);
     });
+
+    it('when more changes arrive than one statement writes (a backlog of many-change stream entries), then every row is written, and the latest change of each token wins', async () => {
+      const tokens = Array.from({ length: 2_500 }, () => newToken());
+      const changes = [
+        ...tokens.map((token, i) => waiting(token, `u-backlog-${i}`, T0 + i)),
+        ...tokens.map((token, i) => active(token, `u-backlog-${i}`, T0 + i, T0 + 10_000 + i)),
+      ];
+
+      const written = await repository.upsertChanges(changes);
+
+      expect(written).toBe(2_500);
+      expect(await db.prisma.queueToken.count({ where: { userId: { startsWith: 'u-backlog-' }, status: 'ACTIVE' } })).toBe(2_500);
+    });
   });
 
   describe('findByToken', () => {

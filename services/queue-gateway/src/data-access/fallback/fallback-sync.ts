@@ -44,9 +44,9 @@ export interface FallbackSyncOptions {
   logger: Logger;
   /** This instance's name in the group; hostname + pid by default, unique per process. */
   consumer?: string;
-  /** Changes per read and per upsert. */
+  /** Stream entries per read (default 100); an entry holds one script run's changes, at most 256. */
   batchSize?: number;
-  /** The most changes the stream keeps (default 1,000,000); beyond it the oldest are dropped and the copy rebuilt. */
+  /** The most entries the stream keeps (default 1,000,000); beyond it the oldest are dropped and the copy rebuilt. */
   streamCap?: number;
   /** Entries another consumer has held unacknowledged this long are taken over (it is presumed dead). */
   claimIdleMs?: number;
@@ -64,7 +64,7 @@ export interface FallbackSync {
 export function startFallbackSync(options: FallbackSyncOptions): FallbackSync {
   const { redis, repository, intervalMs } = options;
   const logger = options.logger.child({ component: 'fallback-sync' });
-  const batchSize = options.batchSize ?? 1_000;
+  const batchSize = options.batchSize ?? 100;
   const reader = new ChangeStreamReader({
     redis,
     stream: `${options.prefix}changes`,

@@ -6,6 +6,15 @@ import type { PrismaClient } from '../generated/prisma/client';
 export type FallbackPrisma = Pick<PrismaClient, '$executeRawUnsafe' | '$queryRawUnsafe' | 'queueToken'>;
 
 /**
+ * A row of the site-wide line: its tokens have no dot, a concert line's start with `<concertId>.`
+ * (domain/queue-line.ts), so a line's rows are told apart by the token alone.
+ */
+const OF_SITE_LINE = `position('.' in token) = 0`;
+
+/** Rows per upsert statement. */
+const UPSERT_ROWS = 1_000;
+
+/**
  * One statement for the whole batch: seven array parameters unnested into rows, so a batch of 1,000 is
  * one round trip with a fixed parameter count and one cached plan. Times travel as epoch milliseconds
  * and become timestamps in SQL, exactly (no float seconds).
@@ -15,12 +24,6 @@ export type FallbackPrisma = Pick<PrismaClient, '$executeRawUnsafe' | '$queryRaw
  * millisecond the further lifecycle step wins (the enum is declared WAITING, ACTIVE, EXPIRED). A value
  * a change did not know (empty in the stream) keeps what the row already had.
  */
-/**
- * A row of the site-wide line: its tokens have no dot, a concert line's start with `<concertId>.`
- * (domain/queue-line.ts), so a line's rows are told apart by the token alone.
- */
-const OF_SITE_LINE = `position('.' in token) = 0`;
-
 const UPSERT_SQL = `
 WITH input AS (
   SELECT token, user_id, status::"TokenStatus" AS status,
@@ -58,9 +61,11 @@ export class FallbackTokenRepository {
   ) {}
 
   /**
-   * Applies a batch of changes; returns how many rows were written (changes older than a row's state
-   * are skipped by the guard). Several changes of one token in a batch collapse to the latest first:
-   * Postgres refuses to update one row twice in one statement.
+   * Applies any number of changes; returns how many rows were written (changes older than a row's state
+   * are skipped by the guard). Several changes of one token collapse to the latest first: Postgres
+   * refuses to update one row twice in one statement. Written in statements of at most UPSERT_ROWS rows,
+   * so a backlog (a read of stream entries that each hold a batch of changes, or a full resync) never
+   * becomes one huge statement.
    */
   async upsertChanges(changes: readonly TokenChange[]): Promise<number> {
     const latest = new Map<string, TokenChange>();
@@ -68,8 +73,13 @@ export class FallbackTokenRepository {
       const seen = latest.get(change.token);
       if (!seen || supersedes(change, seen)) latest.set(change.token, change);
     }
-    if (latest.size === 0) return 0;
     const rows = [...latest.values()];
+    let written = 0;
+    for (let i = 0; i < rows.length; i += UPSERT_ROWS) written += await this.upsertRows(rows.slice(i, i + UPSERT_ROWS));
+    return written;
+  }
+
+  private upsertRows(rows: readonly TokenChange[]): Promise<number> {
     return this.prisma.$executeRawUnsafe(
       UPSERT_SQL,
       rows.map((c) => c.token),
@@ -161,8 +171,7 @@ export class FallbackTokenRepository {
    * EXPIRED as of `at` (it was retired in the lost stretch). Changes newer than `at` keep winning.
    */
   async resync(live: readonly TokenChange[], at: number, line: { tokenPrefix: string } = { tokenPrefix: '' }): Promise<{ written: number; expired: number }> {
-    let written = 0;
-    for (let i = 0; i < live.length; i += 1_000) written += await this.upsertChanges(live.slice(i, i + 1_000));
+    const written = await this.upsertChanges(live);
     // Only the resynced line's rows.
     const ofLine = line.tokenPrefix === '' ? OF_SITE_LINE : `starts_with(token, $3)`;
     const expired = await this.prisma.$executeRawUnsafe(
