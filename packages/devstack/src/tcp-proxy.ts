@@ -1,5 +1,6 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { freePort } from './testing/free-port';
 
 /**
  * A TCP proxy a test owns in front of a shared server (e.g. the machine's Postgres): cutting it makes
@@ -50,7 +51,8 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     });
 
   let server = makeServer();
-  const port = await listenOn(server, 0);
+  // Not listen(0): restore() binds the same port again, and a port from the OS's ephemeral range may be gone by then.
+  const port = await listenOn(server, await freePort());
   let listening = true;
   return {
     port,
