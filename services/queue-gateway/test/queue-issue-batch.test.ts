@@ -98,17 +98,20 @@ describe('joining the line in batches', () => {
     expect(await store.counts(now)).toMatchObject({ waiting: 2 });
   });
 
-  it('when one tick admits more people than one stream entry holds, then every admission reaches the change stream', async () => {
+  it('when one tick admits more people than one stream entry holds (1,000), then every admission reaches the change stream, in two entries', async () => {
     const prefix = file.prefixes.next();
     const store = new RedisQueueStore(own, { prefix, abandonAfterMs: 60_000 });
     const now = Date.now();
-    const tokens = (await Promise.all(Array.from({ length: 600 }, (_, i) => store.issue(`many-${i}`, now)))).map((issued) => issued.token);
+    const tokens = (await Promise.all(Array.from({ length: 1_200 }, (_, i) => store.issue(`many-${i}`, now)))).map((issued) => issued.token);
+    const entriesBefore = await file.redis.xlen(`${prefix}changes`);
 
-    const { admitted } = await store.admit({ maxActive: 600, activeTtlMs: 60_000, abandonBefore: 0, now });
+    const { admitted } = await store.admit({ maxActive: 1_200, activeTtlMs: 60_000, abandonBefore: 0, now });
 
     expect(admitted).toEqual(tokens);
     const active = (await changes(file.redis, prefix)).filter((change) => change.status === 'ACTIVE');
     expect(active.map((change) => change.token)).toEqual(tokens);
+    expect(active.every((change) => change.userId.startsWith('many-') && change.activatedAt === now && change.expiresAt === now + 60_000)).toBe(true);
+    expect(await file.redis.xlen(`${prefix}changes`)).toBe(entriesBefore + 2);
   });
 
   it('when Redis refuses a batch, then every join in it fails (none is answered with a place it did not get)', async () => {

@@ -46,18 +46,24 @@ describe('parseTokenChange', () => {
 });
 
 describe('parseTokenChanges', () => {
-  it('when an entry holds a script run\'s changes, then each group from one `token` field to the next is one change, in order', () => {
-    const fields = [
-      'token', 'a', 'userId', 'u1', 'status', 'WAITING', 'issuedAt', '100', 'activatedAt', '', 'expiresAt', '', 'at', '100',
-      'token', 'b', 'status', 'GONE', 'at', '100',
-      'token', 'c', 'userId', 'u3', 'status', 'EXPIRED', 'issuedAt', '', 'activatedAt', '', 'expiresAt', '', 'at', '101',
-    ];
+  it('when an entry holds a script run\'s changes, then each seven values are one change, in order, and empty times are absent', () => {
+    const fields = ['changes', ['a u1 WAITING 100   100', 'b u2 GONE 100   100', 'c  EXPIRED    101'].join(' ')];
 
     expect(parseTokenChanges(fields)).toEqual([
       { token: 'a', userId: 'u1', status: 'WAITING', issuedAt: 100, activatedAt: undefined, expiresAt: undefined, at: 100 },
       undefined,
-      { token: 'c', userId: 'u3', status: 'EXPIRED', issuedAt: undefined, activatedAt: undefined, expiresAt: undefined, at: 101 },
+      { token: 'c', userId: '', status: 'EXPIRED', issuedAt: undefined, activatedAt: undefined, expiresAt: undefined, at: 101 },
     ]);
+  });
+
+  it('when the values do not come in sevens, then the incomplete rest is not a change', () => {
+    expect(parseTokenChanges(['changes', 'a u1 WAITING 100   100 b u2'])).toEqual([expect.objectContaining({ token: 'a' }), undefined]);
+  });
+
+  it('when an entry is one change as named fields (written by an older gateway), then it is read as that change', () => {
+    const fields = ['token', 'abc', 'userId', 'u1', 'status', 'ACTIVE', 'issuedAt', '100', 'activatedAt', '200', 'expiresAt', '300', 'at', '200'];
+
+    expect(parseTokenChanges(fields)).toEqual([{ token: 'abc', userId: 'u1', status: 'ACTIVE', issuedAt: 100, activatedAt: 200, expiresAt: 300, at: 200 }]);
   });
 });
 

@@ -25,44 +25,49 @@ function millis(value: string | undefined): number | undefined {
   return Number(value);
 }
 
-/**
- * Reads a stream entry's flat `[field, value, field, value, …]` list. Returns undefined for an entry that
- * is not a token change (no token, unknown status, no time), which the sync skips instead of retrying
- * forever.
- */
-export function parseTokenChange(fields: readonly string[]): TokenChange | undefined {
-  const map = new Map<string, string>();
-  for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i]!, fields[i + 1]!);
-  const token = map.get('token');
-  const status = map.get('status');
-  const at = millis(map.get('at'));
+/** A change from its values by name; undefined when it is not one (no token, unknown status, no time). */
+function toChange(value: (name: string) => string | undefined): TokenChange | undefined {
+  const token = value('token');
+  const status = value('status');
+  const at = millis(value('at'));
   if (!token || status === undefined || !STATUSES.has(status) || at === undefined) return undefined;
   return {
     token,
-    userId: map.get('userId') ?? '',
+    userId: value('userId') ?? '',
     status: status as TokenChangeStatus,
-    issuedAt: millis(map.get('issuedAt')),
-    activatedAt: millis(map.get('activatedAt')),
-    expiresAt: millis(map.get('expiresAt')),
+    issuedAt: millis(value('issuedAt')),
+    activatedAt: millis(value('activatedAt')),
+    expiresAt: millis(value('expiresAt')),
     at,
   };
 }
 
+/** A change as named fields, a flat `[field, value, field, value, …]` list (one change per stream entry, as written before). */
+export function parseTokenChange(fields: readonly string[]): TokenChange | undefined {
+  const map = new Map<string, string>();
+  for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i]!, fields[i + 1]!);
+  return toChange((name) => map.get(name));
+}
+
+/** The values of one change in an entry's `changes` field, in the order the Lua scripts write them. */
+const CHANGE_VALUES = ['token', 'userId', 'status', 'issuedAt', 'activatedAt', 'expiresAt', 'at'];
+const POSITION = new Map(CHANGE_VALUES.map((name, i) => [name, i]));
+
 /**
- * Reads a stream entry holding one script run's changes: groups of fields, each starting at a `token`
- * field (queue-lua/common.lua.ts, `finish`). An entry of one change is one group. Each group is read by
- * parseTokenChange: undefined stands for a group that is not a token change.
+ * Reads a stream entry: one script run's changes in its `changes` field, seven space-separated values
+ * each (queue-lua/common.lua.ts, `change` and `finish`), or an entry of one change as named fields,
+ * written before that format (so a stream left by an older gateway is still copied). Undefined stands
+ * for a change that could not be read, which the sync skips instead of retrying forever.
  */
 export function parseTokenChanges(fields: readonly string[]): (TokenChange | undefined)[] {
-  const groups: (TokenChange | undefined)[] = [];
-  let start = 0;
-  for (let i = 2; i <= fields.length; i += 2) {
-    if (i === fields.length || fields[i] === 'token') {
-      groups.push(parseTokenChange(fields.slice(start, i)));
-      start = i;
-    }
+  if (fields.length !== 2 || fields[0] !== 'changes') return [parseTokenChange(fields)];
+  const values = fields[1]!.split(' ');
+  const changes: (TokenChange | undefined)[] = [];
+  for (let at = 0; at < values.length; at += CHANGE_VALUES.length) {
+    if (at + CHANGE_VALUES.length > values.length) changes.push(undefined);
+    else changes.push(toChange((name) => values[at + POSITION.get(name)!]));
   }
-  return groups;
+  return changes;
 }
 
 /**

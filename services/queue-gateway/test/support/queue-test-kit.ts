@@ -189,7 +189,7 @@ export async function changes(redis: Redis, prefix: string): Promise<TokenChange
   const entries = await redis.xrange(`${prefix}changes`, '-', '+');
   return entries.flatMap(([id, fields]) =>
     parseTokenChanges(fields).map((change) => {
-      if (!change) throw new Error(`stream entry ${id} holds a group that is not a token change: ${fields.join(' ')}`);
+      if (!change) throw new Error(`stream entry ${id} holds a change that cannot be read: ${fields.join(' ')}`);
       return change;
     }),
   );

@@ -44,7 +44,7 @@ export interface FallbackSyncOptions {
   logger: Logger;
   /** This instance's name in the group; hostname + pid by default, unique per process. */
   consumer?: string;
-  /** Stream entries per read (default 100); an entry holds one script run's changes, at most 256. */
+  /** Stream entries per read (default 100); an entry holds one script run's changes, at most 1,000. */
   batchSize?: number;
   /** The most entries the stream keeps (default 1,000,000); beyond it the oldest are dropped and the copy rebuilt. */
   streamCap?: number;

@@ -24,7 +24,7 @@
  *   P..'opensAt'    STRING the on-sale time (ms) of the people in `pre`; gone once the line opened
  *   P..'stats'      HASH admittedTotal, rate (EWMA, per second), lastTickAt, limit (the admission limit last used)
  *   P..'changes'    STREAM of every state change, consumed into the Postgres fallback table (which caps it);
- *                   one entry per script run, holding its changes as repeated groups of the same eight fields
+ *                   one entry per script run, holding its changes as seven space-separated values each
  *   P..'changes:lost' STRING, set while changes the cap dropped are not yet repaired by a rebuilt copy
  *   P..'feed'       pub/sub channel: every admission and every retired token, as one JSON message per
  *                   script run, so each gateway process can push them to the waiters connected to it
@@ -35,19 +35,26 @@ local function int(n) return string.format('%.0f', n) end
 -- Tokens this script run retired; published on the feed once, at the end (see finish).
 local gone = {}
 
--- This run's state changes, as the flat field list of one stream entry (see finish).
+-- This run's state changes, seven values each (see change), written as one stream entry by finish, or
+-- by change itself every CHANGES_PER_ENTRY changes, so that one entry (one read of the fallback sync)
+-- stays bounded however much a tick sweeps or admits.
 local changed = {}
+local CHANGES_PER_ENTRY = 1000
+local function writeChanges(P)
+  if #changed == 0 then return end
+  redis.call('XADD', P .. 'changes', '*', 'changes', table.concat(changed, ' '))
+  changed = {}
+end
 
--- One state change; the fallback sync reads exactly these field names, in groups that each start at 'token'.
+-- One state change: token, userId, status, issuedAt, activatedAt, expiresAt, at, in this order, '' for
+-- an unknown time (domain/token-change.ts reads them). None of them can hold a space: a token is
+-- base64url behind an optional '<concertId>.', a user id [A-Za-z0-9_-] (the gateway admits no other),
+-- the rest a status word or digits.
 local function change(P, token, userId, status, issuedAt, activatedAt, expiresAt, at)
   local n = #changed
-  changed[n + 1], changed[n + 2] = 'token', token
-  changed[n + 3], changed[n + 4] = 'userId', userId
-  changed[n + 5], changed[n + 6] = 'status', status
-  changed[n + 7], changed[n + 8] = 'issuedAt', issuedAt
-  changed[n + 9], changed[n + 10] = 'activatedAt', activatedAt
-  changed[n + 11], changed[n + 12] = 'expiresAt', expiresAt
-  changed[n + 13], changed[n + 14] = 'at', at
+  changed[n + 1], changed[n + 2], changed[n + 3], changed[n + 4] = token, userId, status, issuedAt
+  changed[n + 5], changed[n + 6], changed[n + 7] = activatedAt, expiresAt, at
+  if n + 7 >= 7 * CHANGES_PER_ENTRY then writeChanges(P) end
 end
 
 -- Removes a token from every set, deletes its hash and (if it still points at it) its user key, and
@@ -70,17 +77,14 @@ local function retire(P, token, now, knownUserId)
   gone[#gone + 1] = token
 end
 
--- Ends every script run that changed something. Its changes go to the stream as one entry (one XADD
--- per run, not per change: a batch of joins or an admission tick is one entry), and one message goes to
+-- Ends every script run that changed something. Its changes go to the stream as one entry with one
+-- field, 'changes': their values joined by spaces (one XADD of one value per run, not fourteen
+-- arguments per change: a batch of joins or an admission tick is one entry). One message goes to
 -- P..'feed': admitted tokens (a), retired ones (g), and the cursor the waiters estimate their place from
 -- (n: admittedTotal, r: rate, w: waiting, x: the admitted ones' expiresAt). Pub/sub is fire-and-forget;
 -- the gateway re-reads its waiters' state when it resubscribes.
--- A tick that sweeps thousands of tokens writes several entries: unpack() is bounded by Lua's C stack.
-local CHANGES_PER_ENTRY = 256
 local function finish(P, admitted, extra)
-  for i = 1, #changed, 14 * CHANGES_PER_ENTRY do
-    redis.call('XADD', P .. 'changes', '*', unpack(changed, i, math.min(i + 14 * CHANGES_PER_ENTRY - 1, #changed)))
-  end
+  writeChanges(P)
   if #gone == 0 and #admitted == 0 then return end
   local message = { a = admitted, g = gone }
   if extra then for k, v in pairs(extra) do message[k] = v end end

@@ -93,9 +93,10 @@ local function issue(userId, token, now, opensAt, draw)
   -- The newest token is last in line: its place is the line's length.
   length = (length or redis.call('ZCARD', P .. 'waiting') + #joined / 2) + 1
   joined[#joined + 1], joined[#joined + 2] = token, now
-  redis.call('HSET', tk, 'userId', userId, 'status', 'WAITING', 'issuedAt', int(now))
-  change(P, token, userId, 'WAITING', int(now), '', '', int(now))
-  return { token, 1, 'WAITING', length, int(now), '', rate, lastTick, '' }
+  local issuedAt = int(now)
+  redis.call('HSET', tk, 'userId', userId, 'status', 'WAITING', 'issuedAt', issuedAt)
+  change(P, token, userId, 'WAITING', issuedAt, '', '', issuedAt)
+  return { token, 1, 'WAITING', length, issuedAt, '', rate, lastTick, '' }
 end
 
 local reply, n = {}, 0
