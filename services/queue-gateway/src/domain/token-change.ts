@@ -25,47 +25,46 @@ function millis(value: string | undefined): number | undefined {
   return Number(value);
 }
 
-/** A change from its values by name; undefined when it is not one (no token, unknown status, no time). */
-function toChange(value: (name: string) => string | undefined): TokenChange | undefined {
-  const token = value('token');
-  const status = value('status');
-  const at = millis(value('at'));
+/** A change's values as text, as Redis holds them (a stream entry, a token's hash); '' or absent when unknown. */
+export type RawTokenChange = Partial<Record<'token' | 'userId' | 'status' | 'issuedAt' | 'activatedAt' | 'expiresAt' | 'at', string>>;
+
+/** Reads a change from its values; undefined when it is not one (no token, unknown status, no time). */
+export function tokenChangeFrom(raw: RawTokenChange): TokenChange | undefined {
+  const { token, status } = raw;
+  const at = millis(raw.at);
   if (!token || status === undefined || !STATUSES.has(status) || at === undefined) return undefined;
   return {
     token,
-    userId: value('userId') ?? '',
+    userId: raw.userId ?? '',
     status: status as TokenChangeStatus,
-    issuedAt: millis(value('issuedAt')),
-    activatedAt: millis(value('activatedAt')),
-    expiresAt: millis(value('expiresAt')),
+    issuedAt: millis(raw.issuedAt),
+    activatedAt: millis(raw.activatedAt),
+    expiresAt: millis(raw.expiresAt),
     at,
   };
 }
 
 /** A change as named fields, a flat `[field, value, field, value, …]` list (one change per stream entry, as written before). */
 export function parseTokenChange(fields: readonly string[]): TokenChange | undefined {
-  const map = new Map<string, string>();
-  for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i]!, fields[i + 1]!);
-  return toChange((name) => map.get(name));
+  const raw: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) raw[fields[i]!] = fields[i + 1]!;
+  return tokenChangeFrom(raw);
 }
-
-/** The values of one change in an entry's `changes` field, in the order the Lua scripts write them. */
-const CHANGE_VALUES = ['token', 'userId', 'status', 'issuedAt', 'activatedAt', 'expiresAt', 'at'];
-const POSITION = new Map(CHANGE_VALUES.map((name, i) => [name, i]));
 
 /**
  * Reads a stream entry: one script run's changes in its `changes` field, seven space-separated values
- * each (queue-lua/common.lua.ts, `change` and `finish`), or an entry of one change as named fields,
- * written before that format (so a stream left by an older gateway is still copied). Undefined stands
- * for a change that could not be read, which the sync skips instead of retrying forever.
+ * each, in the order `change` in queue-lua/common.lua.ts writes them; or an entry of one change as named
+ * fields, written before that format (so a stream left by an older gateway is still copied). Undefined
+ * stands for a change that could not be read, which the sync skips instead of retrying forever.
  */
 export function parseTokenChanges(fields: readonly string[]): (TokenChange | undefined)[] {
   if (fields.length !== 2 || fields[0] !== 'changes') return [parseTokenChange(fields)];
   const values = fields[1]!.split(' ');
   const changes: (TokenChange | undefined)[] = [];
-  for (let at = 0; at < values.length; at += CHANGE_VALUES.length) {
-    if (at + CHANGE_VALUES.length > values.length) changes.push(undefined);
-    else changes.push(toChange((name) => values[at + POSITION.get(name)!]));
+  for (let i = 0; i < values.length; i += 7) {
+    const [token, userId, status, issuedAt, activatedAt, expiresAt, at] = values.slice(i, i + 7);
+    // An incomplete rest (a value with a space in it would shift every later one) is not a change.
+    changes.push(at === undefined ? undefined : tokenChangeFrom({ token, userId, status, issuedAt, activatedAt, expiresAt, at }));
   }
   return changes;
 }

@@ -95,7 +95,7 @@ export function startFallbackSync(options: FallbackSyncOptions): FallbackSync {
       }
       for (const change of parseTokenChanges(entry.fields)) {
         if (change) changes.push(change);
-        else logger.warn({ id: entry.id }, 'skipped a stream entry that is not a token change');
+        else logger.warn({ id: entry.id }, 'skipped a change in a stream entry that is not a token change');
       }
     }
     step = 'postgres';

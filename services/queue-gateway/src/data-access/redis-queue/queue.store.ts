@@ -3,7 +3,7 @@ import DataLoader from 'dataloader';
 import type { RedisClient } from '@ticketing/service-kit';
 import { ADMISSION_RATE_WINDOW_MS } from '../../domain/admission-rate';
 import { generateQueueToken, type IssuedToken, type LookupOptions, type QueueTokenStatus, type TokenView } from '../../domain/queue-token';
-import { parseTokenChange, type TokenChange } from '../../domain/token-change';
+import { tokenChangeFrom, type TokenChange } from '../../domain/token-change';
 import type { WaiterState } from '../../domain/waiting-room';
 import { ADMIT_LUA } from './queue-lua/admit.lua';
 import { COUNTS_LUA, END_WITH_HOLD_LUA, EXPIRE_USER_LUA, ISSUE_LUA, LEAVE_LUA, LOOKUP_LUA, TOUCH_LUA } from './queue-lua/token.lua';
@@ -193,10 +193,9 @@ export class RedisQueueStore {
       for (const token of batch) pipeline.hmget(`${this.prefix}t:${token}`, 'userId', 'status', 'issuedAt', 'activatedAt', 'expiresAt');
       const replies = (await pipeline.exec()) ?? [];
       batch.forEach((token, j) => {
-        const fields = (replies[j]?.[1] ?? []) as (string | null)[];
+        const [userId, status, issuedAt, activatedAt, expiresAt] = ((replies[j]?.[1] ?? []) as (string | null)[]).map((value) => value ?? undefined);
         // The copy knows a pre-queue token as waiting (as the issue script records it).
-        const status = fields[1] === 'PRE_QUEUE' ? 'WAITING' : (fields[1] ?? '');
-        const change = parseTokenChange(['token', token, 'userId', fields[0] ?? '', 'status', status, 'issuedAt', fields[2] ?? '', 'activatedAt', fields[3] ?? '', 'expiresAt', fields[4] ?? '', 'at', String(at)]);
+        const change = tokenChangeFrom({ token, userId, status: status === 'PRE_QUEUE' ? 'WAITING' : status, issuedAt, activatedAt, expiresAt, at: String(at) });
         if (change && change.userId !== '') changes.push(change);
       });
     }
